@@ -1,0 +1,102 @@
+# Concert reservation service — one Makefile for everything.
+#
+#   make          build every handler into bin/ and bin/concertctl
+#   make run      install what is missing, build, serve http://127.0.0.1:8080
+#   make test     install what is missing, build, run unit + integration tests
+#   make reset    wipe var/ (the local stack's data)
+#   make clean    remove build outputs
+#
+# Quiet by default; V=1 shows the commands.
+
+CXX      ?= g++
+CXXSTD   := -std=c++17
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-qual -Werror
+CPPFLAGS += -MMD -MP
+CXXFLAGS ?= -O2 -g
+LIBS     := -lfcgi -lmysqlcppconn -lhiredis -lcjson -lcrypto
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SHARED_SRC   := $(wildcard shared/*.cpp)
+HANDLER_SRC  := $(wildcard handlers/*.cpp)
+UNIT_SRC     := $(wildcard tests/unit/*.cpp)
+INTEG_SRC    := $(wildcard tests/integration/*.cpp)
+
+HANDLERS     := $(patsubst handlers/%.cpp,bin/%,$(HANDLER_SRC))
+REL          := build/release
+ASAN         := build/asan
+
+REL_SHARED_OBJ  := $(patsubst %.cpp,$(REL)/%.o,$(SHARED_SRC))
+ASAN_SHARED_OBJ := $(patsubst %.cpp,$(ASAN)/%.o,$(SHARED_SRC))
+UNIT_OBJ        := $(patsubst %.cpp,$(ASAN)/%.o,$(UNIT_SRC))
+INTEG_OBJ       := $(patsubst %.cpp,$(REL)/%.o,$(INTEG_SRC))
+
+UNIT_BIN  := build/unit_tests
+INTEG_BIN := build/integration_tests
+
+.PHONY: all deps run test unit integration reset clean
+all: $(HANDLERS) bin/concertctl
+
+# --- objects: one pattern rule per kind of output ---------------------------
+$(REL)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(CXXSTD) $(WARN) $(CXXFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(ASAN)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX san $<")
+	$(Q)$(CXX) $(CXXSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) -DCPPUTEST_MEM_LEAK_DETECTION_DISABLED -c $< -o $@
+
+$(REL)/libconcert.a: $(REL_SHARED_OBJ)
+	$(Q)ar rcs $@ $^
+
+$(ASAN)/libconcert.a: $(ASAN_SHARED_OBJ)
+	$(Q)ar rcs $@ $^
+
+# --- binaries ---------------------------------------------------------------
+bin/%: $(REL)/handlers/%.o $(REL)/libconcert.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
+
+bin/concertctl: $(REL)/tools/concertctl.o $(REL)/libconcert.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
+
+$(UNIT_BIN): $(UNIT_OBJ) $(ASAN)/libconcert.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(SAN) -o $@ $^ $(LIBS) -lCppUTest -lCppUTestExt
+
+$(INTEG_BIN): $(INTEG_OBJ) $(REL)/libconcert.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS) -lcurl -lCppUTest -lCppUTestExt
+
+# --- workflows ----------------------------------------------------------------
+deps:
+	$(Q)scripts/install-deps.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/stack.sh run
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN)
+	$(Q)tests/run.sh
+
+unit: $(UNIT_BIN)
+	$(Q)$(UNIT_BIN)
+
+reset:
+	rm -rf var
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

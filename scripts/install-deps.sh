@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the local stack and the tests need,
+# skipping those already installed. Needs root only when something is missing.
+set -euo pipefail
+
+packages=(
+  g++ make                                  # toolchain
+  libfcgi-dev libmysqlcppconn-dev libhiredis-dev libcjson-dev libssl-dev  # libraries
+  cpputest libcurl4-openssl-dev             # tests
+  nginx mariadb-server mariadb-client redis-server  # the local stack
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: need root to install packages; run: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

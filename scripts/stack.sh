@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# The local stack: MariaDB, Redis, every handler pool and nginx, all on
+# loopback with data under one state directory, in the foreground until
+# Ctrl-C/SIGTERM, then everything it started is stopped.
+#
+#   scripts/stack.sh run [options]          used by `make run` and the tests
+#   scripts/stack.sh start-redis [options]  (re)start only Redis, for tests
+#
+# Options (defaults are `make run`'s):
+#   --state DIR        state directory (var)
+#   --http-port N      nginx port (8080)
+#   --db-port N        MariaDB TCP port (13306)
+#   --redis-port N     Redis TCP port (16379)
+#   --workers N        worker processes per handler pool (2)
+#   --ephemeral        tests: no Redis persistence, InnoDB without fsync per commit
+#   --ready-file F     create F once every part answers
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+command=${1:-run}
+[ $# -gt 0 ] && shift
+
+state=$root/var
+http_port=8080
+db_port=13306
+redis_port=16379
+workers=2
+ephemeral=0
+ready_file=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --state) state=$2; shift 2 ;;
+    --http-port) http_port=$2; shift 2 ;;
+    --db-port) db_port=$2; shift 2 ;;
+    --redis-port) redis_port=$2; shift 2 ;;
+    --workers) workers=$2; shift 2 ;;
+    --ephemeral) ephemeral=1; shift ;;
+    --ready-file) ready_file=$2; shift 2 ;;
+    *) echo "stack: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+mkdir -p "$state"
+state=$(cd "$state" && pwd)
+run=$state/run            # our sockets and pid files
+logs=$state/log
+dbdir=$state/mysql        # MariaDB's data
+dbrun=$state/mysql-run    # MariaDB's socket and pid (owned by its user)
+redisdir=$state/redis
+mkdir -p "$run" "$logs" "$redisdir" "$state/nginx"
+chmod 755 "$state" "$run"
+
+log() { echo "stack: $*" >&2; }
+
+# As root, servers drop to their own users when those can reach the state
+# directory; a checkout under a private home (/root) cannot be reached, so
+# there they stay root. Unprivileged, everything runs as the caller.
+db_user=
+nginx_user_line=
+if [ "$(id -u)" -eq 0 ]; then
+  if runuser -u mysql -- test -x "$state" 2>/dev/null; then db_user=mysql; else db_user=root; fi
+  if runuser -u nobody -- test -x "$run" 2>/dev/null; then
+    nginx_user_line="user nobody nogroup;"
+  else
+    nginx_user_line="user root root;"
+  fi
+fi
+
+# Waits until "$@" succeeds, up to $timeout seconds; fails if $pid died.
+wait_for() {
+  local what=$1 pid=$2 timeout=$3
+  shift 3
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if [ -n "$pid" ] && ! alive "$pid"; then log "$what exited during start-up (see $logs)"; return 1; fi
+    if [ $SECONDS -ge $deadline ]; then log "$what not ready after ${timeout}s (see $logs)"; return 1; fi
+    sleep 0.1
+  done
+}
+
+# A process that exited may still answer kill -0 until it is reaped: read
+# its state instead.
+alive() {
+  local s
+  s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
+}
+
+pid_of() { [ -s "$1" ] && cat "$1"; }
+
+# Sends TERM to a pid and waits up to $2 seconds, then KILL.
+stop_pid() {
+  local pid=$1 grace=${2:-20}
+  alive "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  local deadline=$((SECONDS + grace))
+  while alive "$pid"; do
+    if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+    sleep 0.1
+  done
+}
+
+start_redis() {
+  local persist=(--appendonly yes --appendfsync everysec)
+  [ "$ephemeral" -eq 1 ] && persist=(--appendonly no)
+  rm -f "$run/redis.pid"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --unixsocket "$run/redis.sock" \
+    --unixsocketperm 700 --save '' "${persist[@]}" --dir "$redisdir" \
+    --daemonize yes --pidfile "$run/redis.pid" --logfile "$logs/redis.log" >/dev/null
+  wait_for redis "" 20 sh -c "[ \"\$(redis-cli -s '$run/redis.sock' ping)\" = PONG ]"
+}
+
+if [ "$command" = start-redis ]; then
+  start_redis
+  exit 0
+elif [ "$command" != run ]; then
+  echo "usage: $0 run|start-redis [options]" >&2
+  exit 2
+fi
+
+handler_pids=()
+nginx_pid=
+stopping=0
+cleanup() {
+  [ $stopping -eq 1 ] && return
+  stopping=1
+  trap '' INT TERM
+  log "stopping"
+  [ -n "$nginx_pid" ] && stop_pid "$nginx_pid"
+  for pid in "${handler_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${handler_pids[@]}"; do stop_pid "$pid"; done
+  pid=$(pid_of "$run/redis.pid") && stop_pid "$pid"
+  pid=$(pid_of "$dbrun/mysqld.pid") && stop_pid "$pid" 60
+  rm -f "$ready_file"
+  log "stopped"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- MariaDB ------------------------------------------------------------------
+mkdir -p "$dbdir" "$dbrun"
+[ -n "$db_user" ] && chown "$db_user" "$dbdir" "$dbrun"
+db_user_opt=()
+[ -n "$db_user" ] && db_user_opt=(--user="$db_user")
+if [ ! -d "$dbdir/mysql" ]; then
+  log "initialising MariaDB in $dbdir"
+  mariadb-install-db --no-defaults "${db_user_opt[@]}" --datadir="$dbdir" \
+    --auth-root-authentication-method=socket >"$logs/mariadb-install.log" 2>&1
+fi
+flush=1
+[ "$ephemeral" -eq 1 ] && flush=2
+touch "$logs/mariadb.log"
+[ -n "$db_user" ] && chown "$db_user" "$logs/mariadb.log"
+mariadbd --no-defaults "${db_user_opt[@]}" --datadir="$dbdir" --socket="$dbrun/mysqld.sock" \
+  --port="$db_port" --bind-address=127.0.0.1 --skip-name-resolve \
+  --pid-file="$dbrun/mysqld.pid" --log-error="$logs/mariadb.log" \
+  --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+  --default-time-zone=+00:00 --max-connections=1000 \
+  --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=$flush &
+db_pid=$!
+wait_for mariadb "$db_pid" 60 mariadb-admin --socket="$dbrun/mysqld.sock" -uroot ping
+sql() { mariadb --socket="$dbrun/mysqld.sock" -uroot "$@"; }
+sql -e "CREATE DATABASE IF NOT EXISTS concert CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+  CREATE USER IF NOT EXISTS 'concert'@'localhost' IDENTIFIED BY 'concert';
+  CREATE USER IF NOT EXISTS 'concert'@'127.0.0.1' IDENTIFIED BY 'concert';
+  GRANT ALL ON concert.* TO 'concert'@'localhost';
+  GRANT ALL ON concert.* TO 'concert'@'127.0.0.1';"
+"$root/scripts/migrate.sh" --socket="$dbrun/mysqld.sock" -uroot
+
+# --- Redis --------------------------------------------------------------------
+start_redis
+
+# --- handler pools --------------------------------------------------------------
+if [ ! -s "$state/token-secret" ]; then
+  (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d " \n" >"$state/token-secret")
+fi
+export CONCERT_DB_URL="unix://$dbrun/mysqld.sock"
+export CONCERT_REDIS_SOCKET="$run/redis.sock"
+export CONCERT_TOKEN_SECRET
+CONCERT_TOKEN_SECRET=$(cat "$state/token-secret")
+export CONCERT_WORKERS=$workers
+export CONCERT_SOCKET_MODE=0666
+for bin in "$root"/bin/*; do
+  name=$(basename "$bin")
+  [ "$name" = concertctl ] && continue
+  rm -f "$run/$name.sock"
+  CONCERT_LISTEN="$run/$name.sock" "$bin" 2>>"$logs/$name.log" &
+  handler_pids+=($!)
+  wait_for "$name" $! 10 test -S "$run/$name.sock"
+done
+
+# --- nginx --------------------------------------------------------------------
+sed -e "s|@PREFIX@|$state/nginx|g" -e "s|@RUN@|$run|g" -e "s|@LOG@|$logs|g" \
+  -e "s|@HTTP_PORT@|$http_port|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" \
+  "$root/nginx/local.conf.in" >"$state/nginx/nginx.conf"
+nginx -p "$state/nginx" -c "$state/nginx/nginx.conf" -e "$logs/nginx-error.log" &
+nginx_pid=$!
+wait_for nginx "$nginx_pid" 20 curl -fsS -o /dev/null "http://127.0.0.1:$http_port/healthz"
+
+log "ready: http://127.0.0.1:$http_port (state in $state, logs in $logs)"
+[ -n "$ready_file" ] && touch "$ready_file"
+
+# Serve until told to stop; a part that dies ends the stack, loudly.
+while true; do
+  for pid in "$db_pid" "$nginx_pid" "${handler_pids[@]}"; do
+    if ! alive "$pid"; then log "process $pid exited unexpectedly (see $logs)"; exit 1; fi
+  done
+  sleep 1 &
+  wait $! || true
+done

@@ -1,0 +1,94 @@
+#pragma once
+// One MySQL connection per worker process, opened on first use and reused.
+// Queries are prepared once per connection and cached by their text. Every
+// failure of the connection becomes HttpError 503 and the connection is
+// dropped, so the next request opens a fresh one: OPT_RECONNECT is never used
+// (it silently loses prepared statements and the autocommit state).
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include "config.hpp"
+#include "http.hpp"
+
+namespace concert {
+
+constexpr int kErrDuplicateKey = 1062;
+constexpr int kErrLockWaitTimeout = 1205;
+constexpr int kErrDeadlock = 1213;
+
+// True for errors that mean the connection itself is gone or never came up
+// (2002, 2003, 2006, 2013, SQLSTATE 08xxx, ...), as opposed to a statement
+// that the server refused.
+bool is_connection_error(const sql::SQLException& e);
+
+// The status a database error ends a request with: 503 (with Retry-After)
+// for a lost connection, a lock wait timeout or a deadlock, which a client
+// may simply retry; 500 for anything else. The message never holds SQL text.
+HttpError http_error_for(const sql::SQLException& e);
+
+using ResultPtr = std::unique_ptr<sql::ResultSet>;
+
+class Db {
+public:
+    explicit Db(const Config& config) : config_(config) {}
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+
+    // Called by the runtime around each request. end_request() rolls back a
+    // transaction the handler left open, so nothing half-written survives
+    // an error.
+    void begin_request() { statements_in_request_ = 0; }
+    void end_request();
+
+    // Runs fn(statement) with the cached prepared statement for 'query' and
+    // returns what fn returns. If the connection was kept from an earlier
+    // request and turns out dead on this request's first statement (the
+    // server restarted meanwhile), it is reopened and fn runs once more:
+    // nothing of this request can have reached the server yet. Any other
+    // connection failure throws HttpError 503.
+    template <class Fn>
+    auto run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql::PreparedStatement&>()));
+
+    void begin();     // START TRANSACTION
+    void commit();    // COMMIT
+    void rollback();  // ROLLBACK; never throws
+
+private:
+    sql::PreparedStatement& prepare(const std::string& query);
+    void connect();
+    void drop();
+
+    const Config& config_;
+    std::unique_ptr<sql::Connection> conn_;
+    std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+    int statements_in_request_ = 0;
+    bool reused_ = false;  // the connection served an earlier request
+    bool in_transaction_ = false;
+};
+
+template <class Fn>
+auto Db::run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql::PreparedStatement&>())) {
+    for (int attempt = 0;; ++attempt) {
+        bool retryable = attempt == 0 && reused_ && statements_in_request_ == 0 && !in_transaction_;
+        try {
+            sql::PreparedStatement& st = prepare(query);
+            ++statements_in_request_;
+            return fn(st);
+        } catch (const sql::SQLException& e) {
+            if (!is_connection_error(e)) throw;
+            drop();
+            if (!retryable) throw http_error_for(e);
+            statements_in_request_ = 0;
+        }
+    }
+}
+
+}  // namespace concert

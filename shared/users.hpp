@@ -1,0 +1,16 @@
+#pragma once
+// Rules for user accounts, free of I/O.
+
+#include <string>
+#include <string_view>
+
+namespace concert {
+
+constexpr std::size_t kNameMaxChars = 100;
+
+// The sign-up body {"name": "..."}: a string of 1..100 Unicode characters,
+// not only white space, with no control characters. Throws HttpError 400
+// naming the rule that was broken.
+std::string parse_sign_up(std::string_view body);
+
+}  // namespace concert

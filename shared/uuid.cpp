@@ -1,0 +1,54 @@
+#include "uuid.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+#include <openssl/rand.h>
+
+namespace concert {
+
+std::array<std::uint8_t, 16> uuid_v7_bytes(std::uint64_t unix_ms, const std::array<std::uint8_t, 10>& random) {
+    std::array<std::uint8_t, 16> b{};
+    for (int i = 0; i < 6; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(unix_ms >> (40 - 8 * i));
+    for (std::size_t i = 0; i < 10; ++i) b[6 + i] = random[i];
+    b[6] = static_cast<std::uint8_t>(0x70 | (b[6] & 0x0F));  // version 7
+    b[8] = static_cast<std::uint8_t>(0x80 | (b[8] & 0x3F));  // RFC 9562 variant
+    return b;
+}
+
+std::string format_uuid(const std::array<std::uint8_t, 16>& bytes) {
+    static const char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (std::size_t i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        out += kHex[bytes[i] >> 4];
+        out += kHex[bytes[i] & 0x0F];
+    }
+    return out;
+}
+
+std::string new_uuid() {
+    std::array<std::uint8_t, 10> random{};
+    if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+        throw std::runtime_error("RAND_bytes failed");
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch()).count();
+    return format_uuid(uuid_v7_bytes(static_cast<std::uint64_t>(ms), random));
+}
+
+bool is_canonical_uuid(std::string_view text) {
+    if (text.size() != 36) return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return false;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace concert

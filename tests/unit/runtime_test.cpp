@@ -1,0 +1,79 @@
+#include "../../shared/runtime.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+concert::Response throws_http_error(const concert::Request&, concert::Deps&) {
+    throw concert::HttpError{404, "User not found"};
+}
+concert::Response throws_std_exception(const concert::Request&, concert::Deps&) {
+    throw std::runtime_error("secret detail");
+}
+concert::Response throws_lost_connection(const concert::Request&, concert::Deps&) {
+    throw sql::SQLException("Lost connection to server during query", "HY000", 2013);
+}
+concert::Response throws_sql_syntax(const concert::Request&, concert::Deps&) {
+    throw sql::SQLException("You have an error in your SQL syntax near 'SELEC'", "42000", 1064);
+}
+concert::Response answers_created(const concert::Request& r, concert::Deps&) {
+    return concert::json_response(201, r.body);
+}
+
+}  // namespace
+
+TEST_GROUP(Dispatch) {
+    concert::Config config;
+    concert::Db db{config};
+    concert::Redis redis{config};
+    concert::Deps deps{config, db, redis};
+    concert::Request request;
+};
+
+TEST(Dispatch, HandlerResponsePassesThrough) {
+    request.body = "{}";
+    concert::Response r = concert::dispatch(answers_created, request, deps);
+    LONGS_EQUAL(201, r.status);
+    STRCMP_EQUAL("{}", r.body.c_str());
+}
+
+TEST(Dispatch, HttpErrorBecomesItsStatusAndBody) {
+    concert::Response r = concert::dispatch(throws_http_error, request, deps);
+    LONGS_EQUAL(404, r.status);
+    STRCMP_EQUAL("{\"statusCode\":404,\"message\":\"User not found\",\"error\":\"Not Found\"}", r.body.c_str());
+}
+
+TEST(Dispatch, UnexpectedExceptionIs500WithoutDetail) {
+    concert::Response r = concert::dispatch(throws_std_exception, request, deps);
+    LONGS_EQUAL(500, r.status);
+    CHECK(r.body.find("secret") == std::string::npos);
+}
+
+TEST(Dispatch, LostDatabaseConnectionIs503WithRetryAfter) {
+    concert::Response r = concert::dispatch(throws_lost_connection, request, deps);
+    LONGS_EQUAL(503, r.status);
+    STRCMP_CONTAINS("Database unavailable", r.body.c_str());
+    STRCMP_EQUAL("Retry-After", r.headers.at(0).first.c_str());
+}
+
+TEST(Dispatch, SqlErrorTextNeverReachesTheClient) {
+    concert::Response r = concert::dispatch(throws_sql_syntax, request, deps);
+    LONGS_EQUAL(500, r.status);
+    CHECK(r.body.find("SELEC") == std::string::npos);
+}
+
+TEST_GROUP(DbErrors){};
+
+TEST(DbErrors, ConnectionErrorsAreRecognised) {
+    CHECK_TRUE(concert::is_connection_error(sql::SQLException("", "HY000", 2006)));
+    CHECK_TRUE(concert::is_connection_error(sql::SQLException("", "08S01", 0)));
+    CHECK_FALSE(concert::is_connection_error(sql::SQLException("", "23000", concert::kErrDuplicateKey)));
+}
+
+TEST(DbErrors, DeadlockAndLockWaitAre503) {
+    LONGS_EQUAL(503, concert::http_error_for(sql::SQLException("", "40001", concert::kErrDeadlock)).status);
+    LONGS_EQUAL(503, concert::http_error_for(sql::SQLException("", "HY000", concert::kErrLockWaitTimeout)).status);
+}

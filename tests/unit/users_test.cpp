@@ -1,0 +1,30 @@
+#include "../../shared/users.hpp"
+
+#include <string>
+
+#include "../../shared/http.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+std::string sign_up_error(const std::string& body) {
+    try {
+        concert::parse_sign_up(body);
+        return "";
+    } catch (const concert::HttpError& e) {
+        return e.message;
+    }
+}
+
+}  // namespace
+
+TEST_GROUP(SignUp){};
+
+TEST(SignUp, NameIsReturnedAsGiven) { STRCMP_EQUAL(" kim ", concert::parse_sign_up("{\"name\":\" kim \"}").c_str()); }
+
+TEST(SignUp, UnknownFieldsAreIgnored) { STRCMP_EQUAL("kim", concert::parse_sign_up("{\"name\":\"kim\",\"x\":1}").c_str()); }
+
+TEST(SignUp, BlankNameIsRefused) { STRCMP_EQUAL("name must not be blank", sign_up_error("{\"name\":\"   \"}").c_str()); }
+
+TEST(SignUp, MissingNameIsRefused) { STRCMP_EQUAL("name is required", sign_up_error("{}").c_str()); }

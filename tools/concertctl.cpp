@@ -1,0 +1,75 @@
+// concertctl — the operator command.
+//
+//   concertctl settings get              print every runtime setting
+//   concertctl settings set KEY VALUE    change one setting (all processes see it)
+//
+// With no environment it talks to the stack `make run` started (see
+// shared/config.hpp for the CONCERT_* variables). Prints JSON on stdout;
+// on failure prints {"error": "..."} on stderr and exits non-zero.
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "../shared/config.hpp"
+#include "../shared/http.hpp"
+#include "../shared/json.hpp"
+#include "../shared/redis.hpp"
+#include "../shared/settings.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: concertctl settings get\n"
+    "       concertctl settings set KEY VALUE\n";
+
+struct UsageError {};
+
+int fail(const std::string& message, int code = 1) {
+    concert::JsonPtr out = concert::new_object();
+    concert::add_string(out.get(), "error", message);
+    std::fprintf(stderr, "%s\n", concert::to_text(out.get()).c_str());
+    return code;
+}
+
+void print_settings(concert::Redis& redis) {
+    concert::JsonPtr out = concert::new_object();
+    for (const auto& [name, value] : concert::load_settings(redis)) {
+        concert::add_int(out.get(), name.c_str(), value);
+    }
+    std::printf("%s\n", concert::to_text(out.get()).c_str());
+}
+
+int settings_command(const std::vector<std::string>& args, concert::Redis& redis) {
+    if (args.size() == 2 && args[1] == "get") {
+        print_settings(redis);
+        return 0;
+    }
+    if (args.size() == 4 && args[1] == "set") {
+        concert::store_setting(redis, args[2], args[3]);
+        print_settings(redis);
+        return 0;
+    }
+    throw UsageError{};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);  // hiredis writes to sockets that may be closed
+    std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        concert::Config config = concert::config_from_env();
+        concert::Redis redis(config);
+        if (!args.empty() && args[0] == "settings") return settings_command(args, redis);
+        throw UsageError{};
+    } catch (const UsageError&) {
+        std::fputs(kUsage, stderr);
+        return 2;
+    } catch (const concert::HttpError& e) {
+        return fail(e.message);
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+}
