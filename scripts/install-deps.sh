@@ -7,7 +7,7 @@ packages=(
   g++ make                                  # toolchain
   libfcgi-dev libmysqlcppconn-dev libhiredis-dev libcjson-dev libssl-dev  # libraries
   cpputest libcurl4-openssl-dev             # tests
-  nginx mariadb-server mariadb-client redis-server  # the local stack
+  nginx mariadb-server mariadb-client redis-server redis-tools curl  # the local stack
 )
 
 missing=()

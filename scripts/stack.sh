@@ -72,6 +72,7 @@ wait_for() {
   shift 3
   local deadline=$((SECONDS + timeout))
   until "$@" >/dev/null 2>&1; do
+    [ "${stop_requested:-0}" -eq 1 ] && exit 0
     if [ -n "$pid" ] && ! alive "$pid"; then log "$what exited during start-up (see $logs)"; return 1; fi
     if [ $SECONDS -ge $deadline ]; then log "$what not ready after ${timeout}s (see $logs)"; return 1; fi
     sleep 0.1
@@ -134,9 +135,9 @@ cleanup() {
   rm -f "$ready_file"
   log "stopped"
 }
+stop_requested=0
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'stop_requested=1' INT TERM
 
 # --- MariaDB ------------------------------------------------------------------
 mkdir -p "$dbdir" "$dbrun"
@@ -187,6 +188,7 @@ for bin in "$root"/bin/*; do
   rm -f "$run/$name.sock"
   CONCERT_LISTEN="$run/$name.sock" "$bin" 2>>"$logs/$name.log" &
   handler_pids+=($!)
+  echo $! >"$run/$name.pid"
   wait_for "$name" $! 10 test -S "$run/$name.sock"
 done
 
@@ -201,11 +203,19 @@ wait_for nginx "$nginx_pid" 20 curl -fsS -o /dev/null "http://127.0.0.1:$http_po
 log "ready: http://127.0.0.1:$http_port (state in $state, logs in $logs)"
 [ -n "$ready_file" ] && touch "$ready_file"
 
-# Serve until told to stop; a part that dies ends the stack, loudly.
-while true; do
+# Serve until told to stop; a part that dies ends the stack, loudly. (Ctrl-C
+# reaches every process of the terminal's group, so parts may die of it a
+# moment before our own trap runs: look again before calling it a failure.)
+while [ $stop_requested -eq 0 ]; do
   for pid in "$db_pid" "$nginx_pid" "${handler_pids[@]}"; do
-    if ! alive "$pid"; then log "process $pid exited unexpectedly (see $logs)"; exit 1; fi
+    if ! alive "$pid"; then
+      sleep 0.5
+      [ $stop_requested -eq 1 ] && break 2
+      log "process $pid exited unexpectedly (see $logs)"
+      exit 1
+    fi
   done
   sleep 1 &
   wait $! || true
 done
+exit 0

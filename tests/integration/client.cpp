@@ -1,0 +1,105 @@
+#include "client.hpp"
+
+#include <cctype>
+#include <cstdlib>
+
+#include <curl/curl.h>
+#include <sys/wait.h>
+
+namespace itest {
+
+namespace {
+
+std::string env_or(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+    static_cast<std::string*>(user)->append(data, size * count);
+    return size * count;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+    std::string line(data, size * count);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+        std::string name = line.substr(0, colon);
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(' '));
+        value.erase(value.find_last_not_of("\r\n") + 1);
+        auto& headers = *static_cast<std::map<std::string, std::string>*>(user);
+        // A repeated header is kept as "a, b" so a test can see the repeat.
+        auto [it, inserted] = headers.emplace(name, value);
+        if (!inserted) it->second += ", " + value;
+    }
+    return size * count;
+}
+
+}  // namespace
+
+concert::JsonPtr Reply::json() const {
+    return concert::JsonPtr(cJSON_ParseWithLengthOpts(body.c_str(), body.size() + 1, nullptr, 1));
+}
+
+Reply request(const std::string& method, const std::string& path, const std::string& body,
+              const std::vector<std::string>& headers, long timeout_ms) {
+    Reply reply;
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) return reply;
+    std::string url = base_url() + path;
+    curl_slist* list = nullptr;
+    for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    if (!body.empty() || method == "POST") {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
+    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+    return reply;
+}
+
+std::string base_url() { return env_or("CONCERT_TEST_URL", "http://127.0.0.1:18080"); }
+std::string state_dir() { return env_or("CONCERT_TEST_STATE", "var/test"); }
+std::string stack_script() { return env_or("CONCERT_TEST_STACK", "scripts/stack.sh"); }
+int redis_port() { return std::atoi(env_or("CONCERT_TEST_REDIS_PORT", "26379").c_str()); }
+
+int shell(const std::string& command) {
+    int rc = std::system(command.c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+std::string error_problem(const Reply& reply, int status, const std::string& message) {
+    if (reply.status != status) return "status " + std::to_string(reply.status) + ", body " + reply.body;
+    auto type = reply.headers.find("content-type");
+    if (type == reply.headers.end() || type->second.rfind("application/json", 0) != 0) {
+        return "content-type is not application/json";
+    }
+    concert::JsonPtr obj = reply.json();
+    if (!obj || !cJSON_IsObject(obj.get())) return "body is not a JSON object: " + reply.body;
+    if (cJSON_GetArraySize(obj.get()) != 3) return "body has other fields than the error's: " + reply.body;
+    const cJSON* code = cJSON_GetObjectItemCaseSensitive(obj.get(), "statusCode");
+    if (!cJSON_IsNumber(code) || code->valuedouble != status) return "statusCode differs: " + reply.body;
+    if (text_field(obj.get(), "error") != concert::reason_phrase(status)) return "error differs: " + reply.body;
+    if (!message.empty() && text_field(obj.get(), "message") != message) return "message differs: " + reply.body;
+    if (text_field(obj.get(), "message").empty()) return "message is empty";
+    return "";
+}
+
+std::string text_field(const cJSON* obj, const char* name) {
+    const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(item) ? item->valuestring : "";
+}
+
+}  // namespace itest

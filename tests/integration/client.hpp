@@ -1,0 +1,41 @@
+#pragma once
+// A small blocking HTTP client for the integration tests (libcurl), and the
+// facts about the stack under test that tests/run.sh passes in.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../../shared/http.hpp"
+#include "../../shared/json.hpp"
+
+namespace itest {
+
+struct Reply {
+    long status = 0;  // 0: no answer (connection failed or timed out)
+    std::string body;
+    std::map<std::string, std::string> headers;  // lower-case names
+    concert::JsonPtr json() const;               // parsed body, or null if not JSON
+};
+
+// Sends one request to the stack under test. 'path' starts with '/'.
+Reply request(const std::string& method, const std::string& path, const std::string& body = "",
+              const std::vector<std::string>& headers = {}, long timeout_ms = 10000);
+
+std::string base_url();      // CONCERT_TEST_URL
+std::string state_dir();     // CONCERT_TEST_STATE
+std::string stack_script();  // scripts/stack.sh
+int redis_port();            // CONCERT_TEST_REDIS_PORT
+
+// Runs a shell command; returns its exit status.
+int shell(const std::string& command);
+
+// "" if 'reply' is the contract's error: this status, JSON content type, a
+// body of exactly {statusCode, message, error} with the status's reason
+// phrase and, unless 'message' is empty, this message. Otherwise what differs.
+std::string error_problem(const Reply& reply, int status, const std::string& message = "");
+
+// A string field of a JSON object, or "" if absent.
+std::string text_field(const cJSON* obj, const char* name);
+
+}  // namespace itest

@@ -1,0 +1,35 @@
+// What nginx itself answers: unknown paths, wrong methods, oversized bodies,
+// all with the contract's JSON error body.
+
+#include "client.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+TEST_GROUP(Nginx){};
+
+TEST(Nginx, UnknownPathIs404Json) {
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/nothing-here"), 404, "Not found").c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/"), 404).c_str());
+}
+
+TEST(Nginx, PathTraversalIsJust404) {
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/../../etc/passwd"), 404).c_str());
+}
+
+TEST(Nginx, WrongMethodIs405Json) {
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/users"), 405, "Method not allowed").c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("DELETE", "/api/v1/users"), 405).c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/healthz", "{}"), 405).c_str());
+}
+
+TEST(Nginx, OversizedBodyIs413Json) {
+    std::string body(20000, 'x');
+    STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/users", body), 413).c_str());
+}
+
+TEST(Nginx, EveryResponseCarriesARequestId) {
+    itest::Reply r = itest::request("GET", "/healthz");
+    LONGS_EQUAL(32, r.headers["x-request-id"].size());
+    itest::Reply missing = itest::request("GET", "/nope");
+    LONGS_EQUAL(32, missing.headers["x-request-id"].size());
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs the unit tests, then the integration tests against a stack of their
+# own (other ports and a temporary state directory, so `make run` can go on
+# beside it), and ends with one line: "N passed, N failed".
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+passed=0
+failed=0
+logs=$root/build/test-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+
+# Adds a CppUTest run's counts from its output file to the totals.
+count() {
+  local out=$1 rc=$2 ran failures
+  ran=$(grep -Eo '[0-9]+ ran' "$out" | tail -1 | grep -Eo '[0-9]+' || true)
+  failures=$(grep -Eo '^Errors \([0-9]+ failures' "$out" | grep -Eo '[0-9]+' || true)
+  ran=${ran:-0}
+  failures=${failures:-0}
+  if [ "$ran" -eq 0 ] || { [ "$rc" -ne 0 ] && [ "$failures" -eq 0 ]; }; then
+    failures=$((failures + 1))  # the runner itself crashed or ran nothing
+  fi
+  passed=$((passed + ran - (failures > ran ? ran : failures)))
+  failed=$((failed + failures))
+}
+
+echo "== unit tests"
+set +e
+build/unit_tests -v >"$logs/unit.txt" 2>&1
+rc=$?
+set -e
+grep -E '^(OK|Errors)|Failure|error' "$logs/unit.txt" || true
+count "$logs/unit.txt" $rc
+
+echo "== integration tests"
+state=$(mktemp -d /tmp/concert-test.XXXXXX)
+chmod 755 "$state"
+http_port=${TEST_HTTP_PORT:-18080}
+redis_port=${TEST_REDIS_PORT:-26379}
+stack_pid=
+finish() {
+  if [ -n "$stack_pid" ]; then
+    kill -TERM "$stack_pid" 2>/dev/null || true
+    wait "$stack_pid" 2>/dev/null || true
+  fi
+  cp -r "$state/log" "$logs/stack" 2>/dev/null || true
+  rm -rf "$state"
+}
+trap finish EXIT
+
+scripts/stack.sh run --state "$state" --http-port "$http_port" --db-port "${TEST_DB_PORT:-23306}" \
+  --redis-port "$redis_port" --workers 2 --ephemeral --ready-file "$state/ready" \
+  >"$logs/stack.txt" 2>&1 &
+stack_pid=$!
+deadline=$((SECONDS + 180))
+while [ ! -e "$state/ready" ]; do
+  if ! kill -0 "$stack_pid" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+    echo "the test stack did not start:"; cat "$logs/stack.txt"
+    failed=$((failed + 1))
+    echo "$passed passed, $failed failed"
+    exit 1
+  fi
+  sleep 0.2
+done
+
+set +e
+CONCERT_TEST_URL="http://127.0.0.1:$http_port" CONCERT_TEST_STATE="$state" \
+  CONCERT_TEST_REDIS_PORT="$redis_port" CONCERT_TEST_STACK="$root/scripts/stack.sh" \
+  timeout 900 build/integration_tests -v >"$logs/integration.txt" 2>&1
+rc=$?
+set -e
+grep -E '^(OK|Errors)|Failure|error' "$logs/integration.txt" || true
+count "$logs/integration.txt" $rc
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
