@@ -74,6 +74,8 @@ $(UNIT_BIN): $(UNIT_OBJ) $(ASAN)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(SAN) -o $@ $^ $(LIBS) -lCppUTest -lCppUTestExt
 
+$(INTEG_OBJ): CPPFLAGS += -DCPPUTEST_MEM_LEAK_DETECTION_DISABLED
+
 $(INTEG_BIN): $(INTEG_OBJ) $(REL)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS) -lcurl -lCppUTest -lCppUTestExt

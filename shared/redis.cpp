@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <sys/time.h>
 
+#include <openssl/sha.h>
+
 #include "http.hpp"
 #include "log.hpp"
 
@@ -14,7 +16,32 @@ HttpError unavailable() { return HttpError{503, "Redis unavailable", {{"Retry-Af
 
 }  // namespace
 
+Script::Script(std::string lua) : source(std::move(lua)) {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(source.data()), source.size(), digest);
+    static const char kHex[] = "0123456789abcdef";
+    for (unsigned char b : digest) {
+        sha1 += kHex[b >> 4];
+        sha1 += kHex[b & 0x0F];
+    }
+}
+
 Redis::~Redis() { drop(); }
+
+ReplyPtr Redis::eval(const Script& script, const std::vector<std::string>& keys,
+                     const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"EVALSHA", script.sha1, std::to_string(keys.size())};
+    argv.insert(argv.end(), keys.begin(), keys.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    try {
+        return command(argv);
+    } catch (const RedisReplyError& e) {
+        if (std::string_view(e.what()).rfind("NOSCRIPT", 0) != 0) throw;
+    }
+    argv[0] = "EVAL";
+    argv[1] = script.source;
+    return command(argv);
+}
 
 void Redis::drop() {
     if (ctx_ != nullptr) redisFree(ctx_);

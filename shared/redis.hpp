@@ -25,6 +25,14 @@ struct RedisReplyError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A Lua script, sent by its SHA1 (EVALSHA) and loaded on first use or after
+// a Redis restart (NOSCRIPT).
+struct Script {
+    explicit Script(std::string lua);
+    std::string source;
+    std::string sha1;  // lower-case hex
+};
+
 class Redis {
 public:
     explicit Redis(const Config& config) : config_(config) {}
@@ -44,6 +52,11 @@ public:
     // closed on this request's first command is reopened once: the closed
     // socket never delivered the command.
     ReplyPtr command(const std::vector<std::string>& args);
+
+    // Runs a script atomically: EVALSHA, falling back to EVAL when Redis
+    // does not know it yet. Same errors as command().
+    ReplyPtr eval(const Script& script, const std::vector<std::string>& keys,
+                  const std::vector<std::string>& args);
 
 private:
     void connect();

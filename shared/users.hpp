@@ -13,4 +13,8 @@ constexpr std::size_t kNameMaxChars = 100;
 // naming the rule that was broken.
 std::string parse_sign_up(std::string_view body);
 
+// The token request body {"userId": "<uuid>"}. Throws HttpError 400
+// ("userId is required", "userId must be a UUID").
+std::string parse_token_request(std::string_view body);
+
 }  // namespace concert

@@ -2,6 +2,7 @@
 //
 //   concertctl settings get              print every runtime setting
 //   concertctl settings set KEY VALUE    change one setting (all processes see it)
+//   concertctl queue stats               issued, admitted, waiting, active, admittedLastMinute
 //
 // With no environment it talks to the stack `make run` started (see
 // shared/config.hpp for the CONCERT_* variables). Prints JSON on stdout;
@@ -15,6 +16,7 @@
 #include "../shared/config.hpp"
 #include "../shared/http.hpp"
 #include "../shared/json.hpp"
+#include "../shared/queue.hpp"
 #include "../shared/redis.hpp"
 #include "../shared/settings.hpp"
 
@@ -22,7 +24,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: concertctl settings get\n"
-    "       concertctl settings set KEY VALUE\n";
+    "       concertctl settings set KEY VALUE\n"
+    "       concertctl queue stats\n";
 
 struct UsageError {};
 
@@ -54,6 +57,19 @@ int settings_command(const std::vector<std::string>& args, concert::Redis& redis
     throw UsageError{};
 }
 
+int queue_command(const std::vector<std::string>& args, concert::Redis& redis) {
+    if (args.size() != 2 || args[1] != "stats") throw UsageError{};
+    concert::QueueStats stats = concert::queue_stats(redis);
+    concert::JsonPtr out = concert::new_object();
+    concert::add_int(out.get(), "issued", stats.issued);
+    concert::add_int(out.get(), "admitted", stats.admitted);
+    concert::add_int(out.get(), "waiting", stats.waiting);
+    concert::add_int(out.get(), "active", stats.active);
+    concert::add_int(out.get(), "admittedLastMinute", stats.admitted_last_minute);
+    std::printf("%s\n", concert::to_text(out.get()).c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,6 +79,7 @@ int main(int argc, char** argv) {
         concert::Config config = concert::config_from_env();
         concert::Redis redis(config);
         if (!args.empty() && args[0] == "settings") return settings_command(args, redis);
+        if (!args.empty() && args[0] == "queue") return queue_command(args, redis);
         throw UsageError{};
     } catch (const UsageError&) {
         std::fputs(kUsage, stderr);

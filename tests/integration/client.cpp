@@ -1,7 +1,10 @@
 #include "client.hpp"
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
+
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <sys/wait.h>
@@ -74,6 +77,69 @@ std::string base_url() { return env_or("CONCERT_TEST_URL", "http://127.0.0.1:180
 std::string state_dir() { return env_or("CONCERT_TEST_STATE", "var/test"); }
 std::string stack_script() { return env_or("CONCERT_TEST_STACK", "scripts/stack.sh"); }
 int redis_port() { return std::atoi(env_or("CONCERT_TEST_REDIS_PORT", "26379").c_str()); }
+
+std::vector<std::string> in_processes(int n, const std::function<std::string(int)>& fn) {
+    std::vector<std::pair<pid_t, int>> children;
+    for (int i = 0; i < n; ++i) {
+        int fds[2];
+        if (pipe(fds) != 0) break;
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fds[0]);
+            std::string out = fn(i);
+            std::size_t off = 0;
+            while (off < out.size()) {
+                ssize_t w = write(fds[1], out.data() + off, out.size() - off);
+                if (w <= 0) break;
+                off += static_cast<std::size_t>(w);
+            }
+            _exit(0);  // no test-runner teardown in the child
+        }
+        close(fds[1]);
+        children.emplace_back(pid, fds[0]);
+    }
+    std::vector<std::string> results;
+    for (auto [pid, fd] : children) {
+        std::string out;
+        char buf[4096];
+        ssize_t r;
+        while ((r = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(r));
+        close(fd);
+        waitpid(pid, nullptr, 0);
+        results.push_back(out);
+    }
+    return results;
+}
+
+concert::Redis& redis() {
+    static concert::Config config = [] {
+        concert::Config c;
+        c.redis_port = redis_port();
+        c.redis_timeout_ms = 5000;
+        return c;
+    }();
+    static concert::Redis connection(config);
+    connection.begin_request();  // each call may reconnect after a restart
+    return connection;
+}
+
+std::string new_user(const std::string& name) {
+    Reply r = request("POST", "/api/v1/users", "{\"name\":\"" + name + "\"}");
+    return text_field(r.json().get(), "userId");
+}
+
+std::string concertctl(const std::string& args, int* status) {
+    std::string command = "CONCERT_REDIS_PORT=" + std::to_string(redis_port()) + " bin/concertctl " + args + " 2>&1";
+    std::string out;
+    FILE* p = popen(command.c_str(), "r");
+    if (p == nullptr) return out;
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    int rc = pclose(p);
+    if (status != nullptr) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+    return out;
+}
 
 int shell(const std::string& command) {
     int rc = std::system(command.c_str());

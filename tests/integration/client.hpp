@@ -2,12 +2,14 @@
 // A small blocking HTTP client for the integration tests (libcurl), and the
 // facts about the stack under test that tests/run.sh passes in.
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "../../shared/http.hpp"
 #include "../../shared/json.hpp"
+#include "../../shared/redis.hpp"
 
 namespace itest {
 
@@ -26,6 +28,20 @@ std::string base_url();      // CONCERT_TEST_URL
 std::string state_dir();     // CONCERT_TEST_STATE
 std::string stack_script();  // scripts/stack.sh
 int redis_port();            // CONCERT_TEST_REDIS_PORT
+
+// Runs fn(0..n-1) in n forked processes at once and returns what each
+// returned, in index order: races between processes, not threads.
+std::vector<std::string> in_processes(int n, const std::function<std::string(int)>& fn);
+
+// A Redis connection to the stack under test (settings, FLUSHDB).
+concert::Redis& redis();
+
+// Signs up a new user through the API; returns the user id.
+std::string new_user(const std::string& name = "tester");
+
+// Runs bin/concertctl against the stack under test; returns its stdout and
+// sets 'status' to its exit status.
+std::string concertctl(const std::string& args, int* status = nullptr);
 
 // Runs a shell command; returns its exit status.
 int shell(const std::string& command);

@@ -1,0 +1,26 @@
+// GET /api/v1/queue/status (any own token) -> 200 {queuePosition, estimatedWaitTime, status} | 401 | 503
+//
+// Polling is a request: it keeps a waiting ticket's place. An EXPIRED but
+// genuine token answers 200 with status EXPIRED.
+
+#include "../shared/auth.hpp"
+#include "../shared/json.hpp"
+#include "../shared/queue.hpp"
+#include "../shared/runtime.hpp"
+
+namespace {
+
+concert::Response handle(const concert::Request& request, concert::Deps& deps) {
+    concert::TokenClaims claims = concert::token_claims(request, deps.config);
+    concert::QueueView view = concert::queue_status(deps.redis, claims.ticket);
+
+    concert::JsonPtr out = concert::new_object();
+    concert::add_int(out.get(), "queuePosition", view.position);
+    concert::add_int(out.get(), "estimatedWaitTime", view.wait_seconds);
+    concert::add_string(out.get(), "status", concert::status_name(view.status));
+    return concert::json_response(200, concert::to_text(out.get()));
+}
+
+}  // namespace
+
+int main() { return concert::serve("queue_status", handle); }

@@ -1,0 +1,20 @@
+// DELETE /api/v1/queue/token (any own token) -> 204 | 401 | 503
+//
+// Leaves the queue: the token is EXPIRED from now on and its place or slot
+// goes to the next ticket at once. Leaving twice is not an error.
+
+#include "../shared/auth.hpp"
+#include "../shared/queue.hpp"
+#include "../shared/runtime.hpp"
+
+namespace {
+
+concert::Response handle(const concert::Request& request, concert::Deps& deps) {
+    concert::TokenClaims claims = concert::token_claims(request, deps.config);
+    concert::queue_expire(deps.redis, claims.ticket);
+    return concert::json_response(204, "");
+}
+
+}  // namespace
+
+int main() { return concert::serve("queue_token_delete", handle); }

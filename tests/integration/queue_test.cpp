@@ -1,0 +1,333 @@
+// The waiting queue through nginx: order, capacity, leaving, idle tickets,
+// pause, settings, and every token error.
+
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../../shared/settings.hpp"
+#include "../../shared/token.hpp"
+#include "client.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+struct Place {
+    long http = 0;
+    std::string token;
+    std::string status;
+    long position = -1;
+    long wait = -1;
+};
+
+Place read_place(const itest::Reply& r) {
+    Place p;
+    p.http = r.status;
+    concert::JsonPtr obj = r.json();
+    if (!obj) return p;
+    p.token = itest::text_field(obj.get(), "token");
+    p.status = itest::text_field(obj.get(), "status");
+    const cJSON* pos = cJSON_GetObjectItemCaseSensitive(obj.get(), "queuePosition");
+    const cJSON* wait = cJSON_GetObjectItemCaseSensitive(obj.get(), "estimatedWaitTime");
+    if (cJSON_IsNumber(pos)) p.position = static_cast<long>(pos->valuedouble);
+    if (cJSON_IsNumber(wait)) p.wait = static_cast<long>(wait->valuedouble);
+    return p;
+}
+
+Place take(const std::string& user_id) {
+    return read_place(itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + user_id + "\"}"));
+}
+
+Place status(const std::string& token) {
+    return read_place(itest::request("GET", "/api/v1/queue/status", "", {"Authorization: Bearer " + token}));
+}
+
+long leave(const std::string& token) {
+    return itest::request("DELETE", "/api/v1/queue/token", "", {"Authorization: Bearer " + token}).status;
+}
+
+// The ticket number inside a token (read, not verified: the server verifies).
+long ticket_of(const std::string& token) {
+    std::size_t d1 = token.find('.');
+    std::size_t d2 = token.find('.', d1 + 1);
+    auto payload = concert::base64url_decode(token.substr(d1 + 1, d2 - d1 - 1));
+    concert::JsonPtr obj(cJSON_Parse(payload ? payload->c_str() : "{}"));
+    const cJSON* t = cJSON_GetObjectItemCaseSensitive(obj.get(), "tkt");
+    return cJSON_IsNumber(t) ? static_cast<long>(t->valuedouble) : -1;
+}
+
+void set(const char* name, long value) { concert::store_setting(itest::redis(), name, std::to_string(value)); }
+
+std::string secret() {
+    std::ifstream in(itest::state_dir() + "/token-secret");
+    std::string s;
+    in >> s;
+    return s;
+}
+
+}  // namespace
+
+TEST_GROUP(Queue) {
+    void setup() override { itest::redis().command({"FLUSHDB"}); }
+    void teardown() override { itest::redis().command({"FLUSHDB"}); }
+};
+
+TEST(Queue, FirstUserIsActiveAtOnce) {
+    Place p = take(itest::new_user());
+    LONGS_EQUAL(200, p.http);
+    STRCMP_EQUAL("ACTIVE", p.status.c_str());
+    LONGS_EQUAL(0, p.position);
+    LONGS_EQUAL(0, p.wait);
+    STRCMP_EQUAL("ACTIVE", status(p.token).status.c_str());
+}
+
+TEST(Queue, IssueOrderIsKeptUnderConcurrency) {
+    set("queue.capacity", 5);
+    std::vector<std::string> users;
+    for (int i = 0; i < 200; ++i) users.push_back(itest::new_user());
+    // 20 processes take 10 places each, all at once.
+    std::vector<std::string> out = itest::in_processes(20, [&](int p) {
+        std::ostringstream lines;
+        for (int i = 0; i < 10; ++i) {
+            Place place = take(users[static_cast<std::size_t>(p * 10 + i)]);
+            lines << ticket_of(place.token) << ' ' << place.status << ' ' << place.position << ' '
+                  << place.token << '\n';
+        }
+        return lines.str();
+    });
+    std::set<long> tickets;
+    std::vector<std::pair<long, std::string>> by_ticket;
+    for (const std::string& chunk : out) {
+        std::istringstream in(chunk);
+        long ticket, position;
+        std::string st, token;
+        while (in >> ticket >> st >> position >> token) {
+            tickets.insert(ticket);
+            // At issue, nobody has left: the first 5 tickets are admitted and
+            // ticket t waits at place t - 5.
+            if (ticket <= 5) {
+                STRCMP_EQUAL("ACTIVE", st.c_str());
+            } else {
+                STRCMP_EQUAL("WAITING", st.c_str());
+                LONGS_EQUAL(ticket - 5, position);
+            }
+            by_ticket.emplace_back(ticket, token);
+        }
+    }
+    LONGS_EQUAL(200, tickets.size());
+    LONGS_EQUAL(1, *tickets.begin());
+    LONGS_EQUAL(200, *tickets.rbegin());
+    for (const auto& [ticket, token] : by_ticket) {
+        Place now = status(token);
+        if (ticket <= 5) {
+            STRCMP_EQUAL("ACTIVE", now.status.c_str());
+        } else {
+            LONGS_EQUAL(ticket - 5, now.position);
+            CHECK(now.wait > 0);
+        }
+    }
+}
+
+TEST(Queue, CapacityIsNeverExceededUnderConcurrency) {
+    set("queue.capacity", 5);
+    std::vector<std::string> users;
+    for (int i = 0; i < 50; ++i) users.push_back(itest::new_user());
+    std::vector<std::string> out = itest::in_processes(50, [&](int i) {
+        Place p = take(users[static_cast<std::size_t>(i)]);
+        return p.status + " " + p.token;
+    });
+    int active = 0;
+    for (const std::string& line : out) {
+        std::string token = line.substr(line.find(' ') + 1);
+        if (status(token).status == "ACTIVE") ++active;
+    }
+    LONGS_EQUAL(5, active);
+    std::string stats = itest::concertctl("queue stats");
+    STRCMP_CONTAINS("\"active\":5", stats.c_str());
+    STRCMP_CONTAINS("\"waiting\":45", stats.c_str());
+    STRCMP_CONTAINS("\"issued\":50", stats.c_str());
+}
+
+TEST(Queue, AskingAgainReturnsTheSameTokenAndPlace) {
+    set("queue.capacity", 1);
+    std::string a = itest::new_user(), b = itest::new_user();
+    Place first_a = take(a);
+    Place first_b = take(b);
+    Place again_a = take(a);
+    Place again_b = take(b);
+    STRCMP_EQUAL(first_a.token.c_str(), again_a.token.c_str());
+    STRCMP_EQUAL(first_b.token.c_str(), again_b.token.c_str());
+    STRCMP_EQUAL("WAITING", again_b.status.c_str());
+    LONGS_EQUAL(1, again_b.position);
+}
+
+TEST(Queue, FreedSlotGoesToTheEarliestWaitingTicket) {
+    set("queue.capacity", 2);
+    Place a = take(itest::new_user()), b = take(itest::new_user());
+    Place c = take(itest::new_user()), d = take(itest::new_user());
+    STRCMP_EQUAL("WAITING", c.status.c_str());
+    LONGS_EQUAL(2, d.position);
+    LONGS_EQUAL(204, leave(a.token));
+    STRCMP_EQUAL("EXPIRED", status(a.token).status.c_str());
+    STRCMP_EQUAL("ACTIVE", status(c.token).status.c_str());
+    Place dn = status(d.token);
+    STRCMP_EQUAL("WAITING", dn.status.c_str());
+    LONGS_EQUAL(1, dn.position);
+    STRCMP_EQUAL("ACTIVE", status(b.token).status.c_str());
+}
+
+TEST(Queue, LeavingTwiceIsFine) {
+    Place a = take(itest::new_user());
+    LONGS_EQUAL(204, leave(a.token));
+    LONGS_EQUAL(204, leave(a.token));
+}
+
+TEST(Queue, AfterExpiredANewTokenGoesToTheBack) {
+    set("queue.capacity", 1);
+    std::string user_a = itest::new_user();
+    Place a = take(user_a), b = take(itest::new_user()), c = take(itest::new_user());
+    LONGS_EQUAL(204, leave(a.token));
+    Place again = take(user_a);
+    CHECK(again.token != a.token);
+    STRCMP_EQUAL("WAITING", again.status.c_str());
+    LONGS_EQUAL(2, again.position);  // behind c; b is ACTIVE now
+    STRCMP_EQUAL("ACTIVE", status(b.token).status.c_str());
+    STRCMP_EQUAL("EXPIRED", status(a.token).status.c_str());
+}
+
+TEST(Queue, ActiveTimeRunsOut) {
+    set("queue.capacity", 1);
+    set("queue.active_seconds", 1);
+    Place a = take(itest::new_user()), b = take(itest::new_user());
+    STRCMP_EQUAL("WAITING", b.status.c_str());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    STRCMP_EQUAL("ACTIVE", status(b.token).status.c_str());
+    STRCMP_EQUAL("EXPIRED", status(a.token).status.c_str());
+}
+
+TEST(Queue, IdleWaitingTicketIsSkippedAndSeesExpired) {
+    set("queue.capacity", 1);
+    set("queue.idle_seconds", 2);
+    Place a = take(itest::new_user());
+    Place silent = take(itest::new_user());
+    Place polling = take(itest::new_user());
+    LONGS_EQUAL(2, polling.position);
+    for (int i = 0; i < 6; ++i) {  // a and the poller keep their tickets alive
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        status(a.token);
+        status(polling.token);
+    }
+    LONGS_EQUAL(204, leave(a.token));
+    STRCMP_EQUAL("ACTIVE", status(polling.token).status.c_str());
+    STRCMP_EQUAL("EXPIRED", status(silent.token).status.c_str());
+}
+
+TEST(Queue, IdleActiveTicketLosesItsSlot) {
+    set("queue.capacity", 1);
+    set("queue.idle_seconds", 2);
+    Place idle = take(itest::new_user());
+    Place next = take(itest::new_user());
+    STRCMP_EQUAL("WAITING", next.status.c_str());
+    Place now;
+    for (int i = 0; i < 8 && now.status != "ACTIVE"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        now = status(next.token);
+    }
+    STRCMP_EQUAL("ACTIVE", now.status.c_str());
+    STRCMP_EQUAL("EXPIRED", status(idle.token).status.c_str());
+}
+
+TEST(Queue, PauseHoldsAdmissionAndResumeKeepsOrder) {
+    set("queue.capacity", 1);
+    Place a = take(itest::new_user()), b = take(itest::new_user()), c = take(itest::new_user());
+    set("queue.paused", 1);
+    LONGS_EQUAL(204, leave(a.token));
+    Place bp = status(b.token);
+    STRCMP_EQUAL("WAITING", bp.status.c_str());
+    LONGS_EQUAL(1, bp.position);
+    LONGS_EQUAL(2, status(c.token).position);
+    Place late = take(itest::new_user());
+    STRCMP_EQUAL("WAITING", late.status.c_str());
+    LONGS_EQUAL(3, late.position);
+    set("queue.paused", 0);
+    STRCMP_EQUAL("ACTIVE", status(b.token).status.c_str());
+    Place cp = status(c.token);
+    STRCMP_EQUAL("WAITING", cp.status.c_str());
+    LONGS_EQUAL(1, cp.position);
+}
+
+TEST(Queue, SettingChangeTakesEffectWithoutRestart) {
+    set("queue.capacity", 1);
+    Place a = take(itest::new_user()), b = take(itest::new_user()), c = take(itest::new_user());
+    STRCMP_EQUAL("WAITING", c.status.c_str());
+    int rc = -1;
+    std::string out = itest::concertctl("settings set queue.capacity 3", &rc);
+    LONGS_EQUAL(0, rc);
+    STRCMP_CONTAINS("\"queue.capacity\":3", out.c_str());
+    STRCMP_EQUAL("ACTIVE", status(c.token).status.c_str());
+    STRCMP_EQUAL("ACTIVE", status(b.token).status.c_str());
+    STRCMP_EQUAL("ACTIVE", status(a.token).status.c_str());
+}
+
+TEST(Queue, ConcertctlRefusesUnknownSettingsAndBadValues) {
+    int rc = 0;
+    std::string out = itest::concertctl("settings set queue.size 3", &rc);
+    CHECK(rc != 0);
+    STRCMP_CONTAINS("unknown setting", out.c_str());
+    out = itest::concertctl("settings set queue.paused 2", &rc);
+    CHECK(rc != 0);
+    STRCMP_CONTAINS("queue.paused must be an integer from 0 to 1", out.c_str());
+    out = itest::concertctl("settings get", &rc);
+    LONGS_EQUAL(0, rc);
+    STRCMP_CONTAINS("\"queue.paused\":0", out.c_str());
+    STRCMP_CONTAINS("\"hold.max_per_user\":4", out.c_str());
+}
+
+TEST(Queue, StatsCountIssuedAdmittedWaitingActive) {
+    set("queue.capacity", 1);
+    take(itest::new_user());
+    take(itest::new_user());
+    Place c = take(itest::new_user());
+    leave(c.token);
+    STRCMP_EQUAL("{\"issued\":3,\"admitted\":1,\"waiting\":1,\"active\":1,\"admittedLastMinute\":1}\n",
+                 itest::concertctl("queue stats").c_str());
+}
+
+TEST(Queue, BadTokenRequestsAre400Or404) {
+    auto ask = [](const std::string& body) { return itest::request("POST", "/api/v1/queue/token", body); };
+    STRCMP_EQUAL("", itest::error_problem(ask("{}"), 400, "userId is required").c_str());
+    STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":7}"), 400).c_str());
+    STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"kim\"}"), 400).c_str());
+    STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"01A205B4-376C-7510-ADB7-2D373DC1D7C1\"}"), 400).c_str());
+    STRCMP_EQUAL("", itest::error_problem(ask("not json"), 400).c_str());
+    STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\"}"), 404,
+                                          "User not found").c_str());
+}
+
+TEST(Queue, MissingOrForgedTokensAre401) {
+    Place a = take(itest::new_user());
+    auto with = [](const std::string& header) {
+        return itest::request("GET", "/api/v1/queue/status", "", {header});
+    };
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/queue/status"), 401,
+                                          "Missing bearer token").c_str());
+    STRCMP_EQUAL("", itest::error_problem(with("Authorization: Basic " + a.token), 401).c_str());
+    STRCMP_EQUAL("", itest::error_problem(with("Authorization: Bearer garbage"), 401, "Invalid token").c_str());
+    STRCMP_EQUAL("", itest::error_problem(with("Authorization: Bearer " + a.token + "x"), 401).c_str());
+    // Someone else's ticket number in an otherwise genuine token.
+    concert::TokenClaims forged{"01a205b4-376c-7510-adb7-2d373dc1d7c1", 1, 1, 4000000000};
+    STRCMP_EQUAL("", itest::error_problem(with("Authorization: Bearer " + concert::sign_token(forged, "guess")),
+                                          401, "Invalid token").c_str());
+    std::string none = concert::base64url_encode("{\"alg\":\"none\"}") + a.token.substr(a.token.find('.'));
+    none = none.substr(0, none.rfind('.') + 1);
+    STRCMP_EQUAL("", itest::error_problem(with("Authorization: Bearer " + none), 401).c_str());
+    LONGS_EQUAL(401, itest::request("DELETE", "/api/v1/queue/token", "", {"Authorization: Bearer x.y.z"}).status);
+    // A genuine token signed with the stack's own secret is accepted.
+    concert::TokenClaims real{"01a205b4-376c-7510-adb7-2d373dc1d7c1", 999999, 1, 4000000000};
+    LONGS_EQUAL(200, with("Authorization: Bearer " + concert::sign_token(real, secret())).status);
+}
