@@ -65,7 +65,9 @@ bin/%: $(REL)/handlers/%.o $(REL)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
 
-bin/concertctl: $(REL)/tools/concertctl.o $(REL)/libconcert.a
+TOOL_OBJ := $(patsubst %.cpp,$(REL)/%.o,$(wildcard tools/*.cpp))
+
+bin/concertctl: $(TOOL_OBJ) $(REL)/libconcert.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)

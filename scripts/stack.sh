@@ -172,6 +172,14 @@ sql -e "CREATE DATABASE IF NOT EXISTS concert CHARACTER SET utf8mb4 COLLATE utf8
 # --- Redis --------------------------------------------------------------------
 start_redis
 
+# --- demo data: one concert with three future dates, on an empty database -------
+if [ "$ephemeral" -eq 0 ] && [ "$(sql -N concert -e 'SELECT COUNT(*) FROM concerts')" = 0 ]; then
+  dates=$(date -u -d '+7 days' +%F),$(date -u -d '+8 days' +%F),$(date -u -d '+9 days' +%F)
+  CONCERT_DB_URL="unix://$dbrun/mysqld.sock" "$root/bin/concertctl" concert add \
+    --name "Opening Night (demo)" --dates "$dates" >/dev/null
+  log "loaded a demo concert playing on $dates"
+fi
+
 # --- handler pools --------------------------------------------------------------
 if [ ! -s "$state/token-secret" ]; then
   (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d " \n" >"$state/token-secret")

@@ -3,6 +3,7 @@
 //   concertctl settings get              print every runtime setting
 //   concertctl settings set KEY VALUE    change one setting (all processes see it)
 //   concertctl queue stats               issued, admitted, waiting, active, admittedLastMinute
+//   concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]
 //
 // With no environment it talks to the stack `make run` started (see
 // shared/config.hpp for the CONCERT_* variables). Prints JSON on stdout;
@@ -14,18 +15,21 @@
 #include <vector>
 
 #include "../shared/config.hpp"
+#include "../shared/db.hpp"
 #include "../shared/http.hpp"
 #include "../shared/json.hpp"
 #include "../shared/queue.hpp"
 #include "../shared/redis.hpp"
 #include "../shared/settings.hpp"
+#include "../shared/concert_add.hpp"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: concertctl settings get\n"
     "       concertctl settings set KEY VALUE\n"
-    "       concertctl queue stats\n";
+    "       concertctl queue stats\n"
+    "       concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]\n";
 
 struct UsageError {};
 
@@ -70,6 +74,20 @@ int queue_command(const std::vector<std::string>& args, concert::Redis& redis) {
     return 0;
 }
 
+int concert_command(const std::vector<std::string>& args, concert::Db& db) {
+    if (args.size() < 2 || args[1] != "add") throw UsageError{};
+    concert::NewConcert c = concert::parse_concert_add({args.begin() + 2, args.end()});
+    std::int64_t id = concert::add_concert(db, c);
+    concert::JsonPtr out = concert::new_object();
+    concert::add_int(out.get(), "concertId", id);
+    cJSON* dates = cJSON_AddArrayToObject(out.get(), "dates");
+    for (const concert::Date& d : c.dates) {
+        cJSON_AddItemToArray(dates, cJSON_CreateString(concert::format_date(d).c_str()));
+    }
+    std::printf("%s\n", concert::to_text(out.get()).c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -78,14 +96,18 @@ int main(int argc, char** argv) {
     try {
         concert::Config config = concert::config_from_env();
         concert::Redis redis(config);
+        concert::Db db(config);
         if (!args.empty() && args[0] == "settings") return settings_command(args, redis);
         if (!args.empty() && args[0] == "queue") return queue_command(args, redis);
+        if (!args.empty() && args[0] == "concert") return concert_command(args, db);
         throw UsageError{};
     } catch (const UsageError&) {
         std::fputs(kUsage, stderr);
         return 2;
     } catch (const concert::HttpError& e) {
         return fail(e.message);
+    } catch (const sql::SQLException& e) {
+        return fail("database error " + std::to_string(e.getErrorCode()) + ": " + e.what());
     } catch (const std::exception& e) {
         return fail(e.what());
     }

@@ -119,8 +119,51 @@ concert::Redis& redis() {
         return c;
     }();
     static concert::Redis connection(config);
-    connection.begin_request();  // each call may reconnect after a restart
+    // Each call is a "request" on a kept connection, so one closed by a Redis
+    // restart (the health tests do that) is reopened instead of failing.
+    connection.end_request();
+    connection.begin_request();
     return connection;
+}
+
+namespace {
+
+concert::Db& db() {
+    static concert::Config config = [] {
+        concert::Config c;
+        c.db_url = "unix://" + state_dir() + "/mysql-run/mysqld.sock";
+        return c;
+    }();
+    static concert::Db connection(config);
+    connection.end_request();
+    connection.begin_request();
+    return connection;
+}
+
+}  // namespace
+
+long exec(const std::string& sql) {
+    return db().run(sql, [](sql::PreparedStatement& st) { return static_cast<long>(st.executeUpdate()); });
+}
+
+std::string scalar(const std::string& sql) {
+    return db().run(sql, [](sql::PreparedStatement& st) {
+        concert::ResultPtr rs(st.executeQuery());
+        return rs->next() ? std::string(rs->getString(1)) : std::string();
+    });
+}
+
+std::string active_token() {
+    Reply r = request("POST", "/api/v1/queue/token", "{\"userId\":\"" + new_user() + "\"}");
+    concert::JsonPtr obj = r.json();
+    return text_field(obj.get(), "status") == "ACTIVE" ? text_field(obj.get(), "token") : "";
+}
+
+long add_concert(const std::string& options) {
+    std::string out = concertctl("concert add " + options);
+    concert::JsonPtr obj(cJSON_Parse(out.c_str()));
+    const cJSON* id = cJSON_GetObjectItemCaseSensitive(obj.get(), "concertId");
+    return cJSON_IsNumber(id) ? static_cast<long>(id->valuedouble) : -1;
 }
 
 std::string new_user(const std::string& name) {
@@ -129,7 +172,8 @@ std::string new_user(const std::string& name) {
 }
 
 std::string concertctl(const std::string& args, int* status) {
-    std::string command = "CONCERT_REDIS_PORT=" + std::to_string(redis_port()) + " bin/concertctl " + args + " 2>&1";
+    std::string command = "CONCERT_REDIS_PORT=" + std::to_string(redis_port()) + " CONCERT_DB_URL=unix://" +
+                          state_dir() + "/mysql-run/mysqld.sock bin/concertctl " + args + " 2>&1";
     std::string out;
     FILE* p = popen(command.c_str(), "r");
     if (p == nullptr) return out;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../../shared/http.hpp"
+#include "../../shared/db.hpp"
 #include "../../shared/json.hpp"
 #include "../../shared/redis.hpp"
 
@@ -35,6 +36,18 @@ std::vector<std::string> in_processes(int n, const std::function<std::string(int
 
 // A Redis connection to the stack under test (settings, FLUSHDB).
 concert::Redis& redis();
+
+// Runs one SQL statement on the test stack's database (as the service's
+// user); exec() returns the affected rows, scalar() the first column of the
+// first row ("" if none).
+long exec(const std::string& sql);
+std::string scalar(const std::string& sql);
+
+// A new user's token that is ACTIVE (the queue must have room).
+std::string active_token();
+
+// `concertctl concert add` with these options; returns the concert id.
+long add_concert(const std::string& options);
 
 // Signs up a new user through the API; returns the user id.
 std::string new_user(const std::string& name = "tester");
