@@ -14,6 +14,9 @@
 #   --workers N        worker processes per handler pool (2)
 #   --ephemeral        tests: no Redis persistence, InnoDB without fsync per commit
 #   --ready-file F     create F once every part answers
+#   --second-http-port N  also start a second, independent set of handler
+#                      pools and nginx on this port (same MariaDB and Redis),
+#                      as a second host would be
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +30,7 @@ redis_port=16379
 workers=2
 ephemeral=0
 ready_file=
+second_http_port=
 while [ $# -gt 0 ]; do
   case "$1" in
     --state) state=$2; shift 2 ;;
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
     --workers) workers=$2; shift 2 ;;
     --ephemeral) ephemeral=1; shift ;;
     --ready-file) ready_file=$2; shift 2 ;;
+    --second-http-port) second_http_port=$2; shift 2 ;;
     *) echo "stack: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -120,14 +125,14 @@ elif [ "$command" != run ]; then
 fi
 
 handler_pids=()
-nginx_pid=
+nginx_pids=()
 stopping=0
 cleanup() {
   [ $stopping -eq 1 ] && return
   stopping=1
   trap '' INT TERM
   log "stopping"
-  [ -n "$nginx_pid" ] && stop_pid "$nginx_pid"
+  for pid in "${nginx_pids[@]}"; do stop_pid "$pid"; done
   for pid in "${handler_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${handler_pids[@]}"; do stop_pid "$pid"; done
   pid=$(pid_of "$run/redis.pid") && stop_pid "$pid"
@@ -180,7 +185,7 @@ if [ "$ephemeral" -eq 0 ] && [ "$(sql -N concert -e 'SELECT COUNT(*) FROM concer
   log "loaded a demo concert playing on $dates"
 fi
 
-# --- handler pools --------------------------------------------------------------
+# --- handler pools and nginx, once per instance -----------------------------------
 if [ ! -s "$state/token-secret" ]; then
   (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d " \n" >"$state/token-secret")
 fi
@@ -190,32 +195,47 @@ export CONCERT_TOKEN_SECRET
 CONCERT_TOKEN_SECRET=$(cat "$state/token-secret")
 export CONCERT_WORKERS=$workers
 export CONCERT_SOCKET_MODE=0666
-for bin in "$root"/bin/*; do
-  name=$(basename "$bin")
-  [ "$name" = concertctl ] && continue
-  rm -f "$run/$name.sock"
-  CONCERT_LISTEN="$run/$name.sock" "$bin" 2>>"$logs/$name.log" &
-  handler_pids+=($!)
-  echo $! >"$run/$name.pid"
-  wait_for "$name" $! 10 test -S "$run/$name.sock"
-done
 
-# --- nginx --------------------------------------------------------------------
-sed -e "s|@PREFIX@|$state/nginx|g" -e "s|@RUN@|$run|g" -e "s|@LOG@|$logs|g" \
-  -e "s|@HTTP_PORT@|$http_port|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" \
-  "$root/nginx/local.conf.in" >"$state/nginx/nginx.conf"
-nginx -p "$state/nginx" -c "$state/nginx/nginx.conf" -e "$logs/nginx-error.log" &
-nginx_pid=$!
-wait_for nginx "$nginx_pid" 20 curl -fsS -o /dev/null "http://127.0.0.1:$http_port/healthz"
+# start_instance NAME RUN_DIR HTTP_PORT: one pool per binary in bin/ (except
+# concertctl) listening in RUN_DIR, and an nginx in front of them.
+start_instance() {
+  local instance=$1 dir=$2 port=$3 prefix=$state/nginx-$1
+  mkdir -p "$dir" "$prefix"
+  chmod 755 "$dir"
+  for bin in "$root"/bin/*; do
+    local name
+    name=$(basename "$bin")
+    [ "$name" = concertctl ] && continue
+    rm -f "$dir/$name.sock"
+    CONCERT_LISTEN="$dir/$name.sock" "$bin" 2>>"$logs/$instance-$name.log" &
+    handler_pids+=($!)
+    echo $! >"$dir/$name.pid"
+    wait_for "$name" $! 10 test -S "$dir/$name.sock"
+  done
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@RUN@|$dir|g" -e "s|@LOG@|$logs|g" -e "s|@INSTANCE@|$instance|g" \
+    -e "s|@HTTP_PORT@|$port|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" \
+    "$root/nginx/local.conf.in" >"$prefix/nginx.conf"
+  nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$logs/$instance-nginx-error.log" &
+  nginx_pids+=($!)
+  wait_for nginx $! 20 curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz"
+}
+start_instance a "$run" "$http_port"
+[ -n "$second_http_port" ] && start_instance b "$state/run-b" "$second_http_port"
 
-log "ready: http://127.0.0.1:$http_port (state in $state, logs in $logs)"
+log "ready: http://127.0.0.1:$http_port${second_http_port:+ and :$second_http_port} (state in $state, logs in $logs)"
 [ -n "$ready_file" ] && touch "$ready_file"
 
 # Serve until told to stop; a part that dies ends the stack, loudly. (Ctrl-C
 # reaches every process of the terminal's group, so parts may die of it a
 # moment before our own trap runs: look again before calling it a failure.)
+# Every 30 s a sweep tidies lapsed holds (correctness never waits for it).
+ticks=0
 while [ $stop_requested -eq 0 ]; do
-  for pid in "$db_pid" "$nginx_pid" "${handler_pids[@]}"; do
+  ticks=$((ticks + 1))
+  if [ $((ticks % 30)) -eq 0 ]; then
+    "$root/bin/concertctl" sweep >>"$logs/sweep.log" 2>&1 || true
+  fi
+  for pid in "$db_pid" "${nginx_pids[@]}" "${handler_pids[@]}"; do
     if ! alive "$pid"; then
       sleep 0.5
       [ $stop_requested -eq 1 ] && break 2

@@ -1,5 +1,7 @@
 #include "settings.hpp"
 
+#include <chrono>
+
 namespace concert {
 
 const SettingSpec kSettings[] = {
@@ -52,6 +54,17 @@ std::map<std::string, std::int64_t> load_settings(Redis& redis) {
         }
     }
     return out;
+}
+
+const std::map<std::string, std::int64_t>& cached_settings(Redis& redis) {
+    static std::map<std::string, std::int64_t> copy;
+    static std::chrono::steady_clock::time_point read_at;
+    auto now = std::chrono::steady_clock::now();
+    if (copy.empty() || now - read_at > std::chrono::seconds(1)) {
+        copy = load_settings(redis);
+        read_at = now;
+    }
+    return copy;
 }
 
 void store_setting(Redis& redis, std::string_view name, std::string_view value) {

@@ -41,6 +41,11 @@ std::int64_t parse_setting_value(const SettingSpec& spec, std::string_view text)
 // its range by hand) reads as its default.
 std::map<std::string, std::int64_t> load_settings(Redis& redis);
 
+// The current settings as this process last read them: re-read from Redis
+// when the copy is more than a second old, so a change reaches every process
+// within a second without a Redis round trip on every request.
+const std::map<std::string, std::int64_t>& cached_settings(Redis& redis);
+
 // Validates and stores one setting. Throws SettingError for an unknown name
 // or a bad value.
 void store_setting(Redis& redis, std::string_view name, std::string_view value);

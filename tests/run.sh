@@ -38,6 +38,7 @@ echo "== integration tests"
 state=$(mktemp -d /tmp/concert-test.XXXXXX)
 chmod 755 "$state"
 http_port=${TEST_HTTP_PORT:-18080}
+second_http_port=${TEST_SECOND_HTTP_PORT:-18081}
 redis_port=${TEST_REDIS_PORT:-26379}
 stack_pid=
 finish() {
@@ -51,7 +52,7 @@ finish() {
 trap finish EXIT
 
 scripts/stack.sh run --state "$state" --http-port "$http_port" --db-port "${TEST_DB_PORT:-23306}" \
-  --redis-port "$redis_port" --workers 2 --ephemeral --ready-file "$state/ready" \
+  --redis-port "$redis_port" --second-http-port "$second_http_port" --workers 2 --ephemeral --ready-file "$state/ready" \
   >"$logs/stack.txt" 2>&1 &
 stack_pid=$!
 deadline=$((SECONDS + 180))
@@ -66,7 +67,8 @@ while [ ! -e "$state/ready" ]; do
 done
 
 set +e
-CONCERT_TEST_URL="http://127.0.0.1:$http_port" CONCERT_TEST_STATE="$state" \
+CONCERT_TEST_URL="http://127.0.0.1:$http_port" CONCERT_TEST_URL_B="http://127.0.0.1:$second_http_port" \
+  CONCERT_TEST_STATE="$state" \
   CONCERT_TEST_REDIS_PORT="$redis_port" CONCERT_TEST_STACK="$root/scripts/stack.sh" \
   timeout 900 build/integration_tests -v >"$logs/integration.txt" 2>&1
 rc=$?

@@ -4,6 +4,7 @@
 //   concertctl settings set KEY VALUE    change one setting (all processes see it)
 //   concertctl queue stats               issued, admitted, waiting, active, admittedLastMinute
 //   concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]
+//   concertctl sweep                     mark lapsed holds EXPIRED, free their seats
 //
 // With no environment it talks to the stack `make run` started (see
 // shared/config.hpp for the CONCERT_* variables). Prints JSON on stdout;
@@ -21,6 +22,7 @@
 #include "../shared/queue.hpp"
 #include "../shared/redis.hpp"
 #include "../shared/settings.hpp"
+#include "../shared/sweep.hpp"
 #include "../shared/concert_add.hpp"
 
 namespace {
@@ -29,7 +31,8 @@ constexpr const char* kUsage =
     "usage: concertctl settings get\n"
     "       concertctl settings set KEY VALUE\n"
     "       concertctl queue stats\n"
-    "       concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]\n";
+    "       concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]\n"
+    "       concertctl sweep\n";
 
 struct UsageError {};
 
@@ -100,6 +103,10 @@ int main(int argc, char** argv) {
         if (!args.empty() && args[0] == "settings") return settings_command(args, redis);
         if (!args.empty() && args[0] == "queue") return queue_command(args, redis);
         if (!args.empty() && args[0] == "concert") return concert_command(args, db);
+        if (args.size() == 1 && args[0] == "sweep") {
+            std::printf("{\"expired\":%lld}\n", static_cast<long long>(concert::sweep_lapsed_holds(db)));
+            return 0;
+        }
         throw UsageError{};
     } catch (const UsageError&) {
         std::fputs(kUsage, stderr);

@@ -48,10 +48,15 @@ concert::JsonPtr Reply::json() const {
 
 Reply request(const std::string& method, const std::string& path, const std::string& body,
               const std::vector<std::string>& headers, long timeout_ms) {
+    return request_on(0, method, path, body, headers, timeout_ms);
+}
+
+Reply request_on(int instance, const std::string& method, const std::string& path, const std::string& body,
+                 const std::vector<std::string>& headers, long timeout_ms) {
     Reply reply;
     CURL* curl = curl_easy_init();
     if (curl == nullptr) return reply;
-    std::string url = base_url() + path;
+    std::string url = (instance == 0 ? base_url() : base_url_b()) + path;
     curl_slist* list = nullptr;
     for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -74,6 +79,7 @@ Reply request(const std::string& method, const std::string& path, const std::str
 }
 
 std::string base_url() { return env_or("CONCERT_TEST_URL", "http://127.0.0.1:18080"); }
+std::string base_url_b() { return env_or("CONCERT_TEST_URL_B", "http://127.0.0.1:18081"); }
 std::string state_dir() { return env_or("CONCERT_TEST_STATE", "var/test"); }
 std::string stack_script() { return env_or("CONCERT_TEST_STACK", "scripts/stack.sh"); }
 int redis_port() { return std::atoi(env_or("CONCERT_TEST_REDIS_PORT", "26379").c_str()); }

@@ -25,7 +25,13 @@ struct Reply {
 Reply request(const std::string& method, const std::string& path, const std::string& body = "",
               const std::vector<std::string>& headers = {}, long timeout_ms = 10000);
 
+// The same request to one of the two independent instances (0: the first,
+// 1: the second nginx and handler pools), as two hosts would serve it.
+Reply request_on(int instance, const std::string& method, const std::string& path, const std::string& body = "",
+                 const std::vector<std::string>& headers = {}, long timeout_ms = 10000);
+
 std::string base_url();      // CONCERT_TEST_URL
+std::string base_url_b();    // CONCERT_TEST_URL_B
 std::string state_dir();     // CONCERT_TEST_STATE
 std::string stack_script();  // scripts/stack.sh
 int redis_port();            // CONCERT_TEST_REDIS_PORT

@@ -1,0 +1,170 @@
+// POST /api/v1/reservations {concertId, date, seatNumber} (ACTIVE)
+//     -> 201 {reservationId, concertId, date, seatNumber, status, expiresAt, price}
+//      | 400 | 401 | 403 | 404 | 409 | 503
+//
+// Holds a free seat for hold.seconds. Optimistic all the way: one read of
+// the seat (with its version) and of the caller's holds (with the user's
+// version), then one transaction whose UPDATEs only succeed if nothing
+// changed since. A lost seat is 409 at once — never a retry, never a lock
+// held while waiting. Only the caller's own concurrent requests (the hold
+// cap) are retried, a few times.
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "../shared/auth.hpp"
+#include "../shared/catalog.hpp"
+#include "../shared/holds.hpp"
+#include "../shared/json.hpp"
+#include "../shared/runtime.hpp"
+#include "../shared/settings.hpp"
+#include "../shared/uuid.hpp"
+
+namespace {
+
+constexpr int kAttempts = 5;
+
+// One statement, so the seat, the user's version and the user's hold count
+// come from one consistent read.
+const std::string kLookup = std::string(
+    "SELECT c.id IS NOT NULL, d.id IS NOT NULL, d.play_date < CURRENT_DATE(), d.total_seats, "
+    "s.id, s.version, COALESCE(") + concert::kSeatIsFree + ", 0), u.version, "
+    "(SELECT COUNT(*) FROM seats h WHERE h.holder_id = u.id AND h.status = 'HELD' "
+    "AND h.hold_expires_at > NOW(3)) "
+    "FROM users u LEFT JOIN concerts c ON c.id = ? "
+    "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? "
+    "LEFT JOIN seats s ON s.concert_date_id = d.id AND s.seat_number = ? WHERE u.id = ?";
+
+// The user's version guards the hold cap against the user's own concurrent
+// requests: of two that read the same count, only one can bump it.
+constexpr const char* kBumpUser = "UPDATE users SET version = version + 1 WHERE id = ? AND version = ?";
+
+const std::string kHoldSeat = std::string(
+    "UPDATE seats s SET s.status = 'HELD', s.holder_id = ?, "
+    "s.hold_expires_at = NOW(3) + INTERVAL ? SECOND, s.version = s.version + 1 "
+    "WHERE s.id = ? AND s.version = ? AND ") + concert::kSeatIsFree;
+
+// The seat was free, so any hold still recorded on it has lapsed: mark it so
+// that a seat never has two live reservations.
+constexpr const char* kRetireLapsed =
+    "UPDATE reservations SET status = 'EXPIRED', version = version + 1 "
+    "WHERE seat_id = ? AND status = 'TEMPORARILY_RESERVED'";
+
+constexpr const char* kInsertReservation =
+    "INSERT INTO reservations (id, user_id, seat_id, price, status, expires_at) "
+    "SELECT ?, holder_id, id, price, 'TEMPORARILY_RESERVED', hold_expires_at FROM seats WHERE id = ?";
+
+const std::string kHeld = "SELECT price, " + concert::iso_instant_sql("hold_expires_at") + " FROM seats WHERE id = ?";
+
+struct Seat {
+    concert::SeatLookup lookup;
+    std::int64_t id = 0;
+    std::int64_t version = 0;
+    std::int64_t user_version = 0;
+};
+
+Seat look_up(concert::Db& db, const concert::HoldRequest& hold, const std::string& user_id) {
+    Seat seat;
+    bool user_found = db.run(kLookup, [&](sql::PreparedStatement& st) {
+        st.setInt64(1, hold.concert_id);
+        st.setString(2, concert::format_date(hold.date));
+        st.setInt64(3, hold.seat_number);
+        st.setString(4, user_id);
+        concert::ResultPtr rs(st.executeQuery());
+        if (!rs->next()) return false;
+        concert::SeatLookup& l = seat.lookup;
+        l.concert_exists = rs->getBoolean(1);
+        l.date_exists = rs->getBoolean(2);
+        l.date_past = !rs->isNull(3) && rs->getBoolean(3);
+        l.total_seats = rs->isNull(4) ? 0 : rs->getInt64(4);
+        l.seat_exists = !rs->isNull(5);
+        seat.id = l.seat_exists ? static_cast<std::int64_t>(rs->getUInt64(5)) : 0;
+        seat.version = l.seat_exists ? static_cast<std::int64_t>(rs->getUInt64(6)) : 0;
+        l.seat_free = rs->getBoolean(7);
+        seat.user_version = static_cast<std::int64_t>(rs->getUInt64(8));
+        l.user_holds = rs->getInt64(9);
+        return true;
+    });
+    if (!user_found) throw concert::HttpError{401, "Invalid token"};
+    return seat;
+}
+
+int update(concert::Db& db, const std::string& query, const std::function<void(sql::PreparedStatement&)>& bind) {
+    return db.run(query, [&](sql::PreparedStatement& st) {
+        bind(st);
+        return st.executeUpdate();
+    });
+}
+
+void back_off(int attempt) {
+    static std::minstd_rand rng(std::random_device{}());
+    std::uniform_int_distribution<int> jitter(1, 5 << attempt);
+    std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
+}
+
+concert::Response handle(const concert::Request& request, concert::Deps& deps) {
+    concert::Auth auth = concert::authenticate(request, deps);
+    concert::require_active(auth);
+    concert::HoldRequest hold = concert::parse_hold_request(request.body);
+    const auto& settings = concert::cached_settings(deps.redis);
+    std::int64_t hold_seconds = settings.at("hold.seconds");
+    std::int64_t max_per_user = settings.at("hold.max_per_user");
+
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+        Seat seat = look_up(deps.db, hold, auth.user_id);
+        concert::check_hold(seat.lookup, hold.seat_number, max_per_user);
+
+        deps.db.begin();
+        if (update(deps.db, kBumpUser, [&](sql::PreparedStatement& st) {
+                st.setString(1, auth.user_id);
+                st.setInt64(2, seat.user_version);
+            }) == 0) {
+            deps.db.rollback();  // the caller's own other request won: look again
+            back_off(attempt);
+            continue;
+        }
+        if (update(deps.db, kHoldSeat, [&](sql::PreparedStatement& st) {
+                st.setString(1, auth.user_id);
+                st.setInt64(2, hold_seconds);
+                st.setInt64(3, seat.id);
+                st.setInt64(4, seat.version);
+            }) == 0) {
+            deps.db.rollback();
+            throw concert::HttpError{409, "Seat is already reserved"};
+        }
+        update(deps.db, kRetireLapsed, [&](sql::PreparedStatement& st) { st.setInt64(1, seat.id); });
+        std::string reservation_id = concert::new_uuid();
+        update(deps.db, kInsertReservation, [&](sql::PreparedStatement& st) {
+            st.setString(1, reservation_id);
+            st.setInt64(2, seat.id);
+        });
+        std::int64_t price = 0;
+        std::string expires_at;
+        deps.db.run(kHeld, [&](sql::PreparedStatement& st) {
+            st.setInt64(1, seat.id);
+            concert::ResultPtr rs(st.executeQuery());
+            rs->next();
+            price = rs->getInt64(1);
+            expires_at = rs->getString(2);
+            return 0;
+        });
+        deps.db.commit();
+
+        concert::JsonPtr out = concert::new_object();
+        concert::add_string(out.get(), "reservationId", reservation_id);
+        concert::add_int(out.get(), "concertId", hold.concert_id);
+        concert::add_string(out.get(), "date", concert::format_date(hold.date));
+        concert::add_int(out.get(), "seatNumber", hold.seat_number);
+        concert::add_string(out.get(), "status", "TEMPORARILY_RESERVED");
+        concert::add_string(out.get(), "expiresAt", expires_at);
+        concert::add_int(out.get(), "price", price);
+        return concert::json_response(201, concert::to_text(out.get()));
+    }
+    throw concert::HttpError{503, "Too many concurrent requests for this user, try again", {{"Retry-After", "1"}}};
+}
+
+}  // namespace
+
+int main() { return concert::serve("reservations_create", handle); }

@@ -1,0 +1,73 @@
+#include "sweep.hpp"
+
+#include <string>
+#include <vector>
+
+namespace concert {
+
+namespace {
+
+constexpr int kBatch = 500;
+constexpr int kMaxBatches = 10000;
+
+constexpr const char* kLapsed =
+    "SELECT r.id, r.version, s.id, s.version, s.status = 'HELD' AND s.holder_id = r.user_id "
+    "AND s.hold_expires_at = r.expires_at "
+    "FROM reservations r JOIN seats s ON s.id = r.seat_id "
+    "WHERE r.status = 'TEMPORARILY_RESERVED' AND r.expires_at <= NOW(3) ORDER BY r.expires_at LIMIT 500";
+
+constexpr const char* kExpireReservation =
+    "UPDATE reservations SET status = 'EXPIRED', version = version + 1 "
+    "WHERE id = ? AND version = ? AND status = 'TEMPORARILY_RESERVED' AND expires_at <= NOW(3)";
+
+constexpr const char* kFreeSeat =
+    "UPDATE seats SET status = 'FREE', holder_id = NULL, hold_expires_at = NULL, version = version + 1 "
+    "WHERE id = ? AND version = ? AND status = 'HELD' AND hold_expires_at <= NOW(3)";
+
+struct Lapsed {
+    std::string reservation_id;
+    std::int64_t reservation_version;
+    std::int64_t seat_id;
+    std::int64_t seat_version;
+    bool seat_still_this_hold;  // the seat was not taken again since
+};
+
+}  // namespace
+
+std::int64_t sweep_lapsed_holds(Db& db) {
+    std::int64_t expired = 0;
+    for (int batch = 0; batch < kMaxBatches; ++batch) {
+        std::vector<Lapsed> rows;
+        db.run(kLapsed, [&](sql::PreparedStatement& st) {
+            ResultPtr rs(st.executeQuery());
+            while (rs->next()) {
+                rows.push_back({rs->getString(1), static_cast<std::int64_t>(rs->getUInt64(2)),
+                                static_cast<std::int64_t>(rs->getUInt64(3)),
+                                static_cast<std::int64_t>(rs->getUInt64(4)), rs->getBoolean(5)});
+            }
+            return 0;
+        });
+        if (rows.empty()) break;
+        for (const Lapsed& row : rows) {
+            db.begin();
+            int done = db.run(kExpireReservation, [&](sql::PreparedStatement& st) {
+                st.setString(1, row.reservation_id);
+                st.setInt64(2, row.reservation_version);
+                return st.executeUpdate();
+            });
+            if (done == 1 && row.seat_still_this_hold) {
+                db.run(kFreeSeat, [&](sql::PreparedStatement& st) {
+                    st.setInt64(1, row.seat_id);
+                    st.setInt64(2, row.seat_version);
+                    return st.executeUpdate();
+                });
+            }
+            db.commit();
+            expired += done;
+        }
+        if (rows.size() < static_cast<std::size_t>(kBatch)) break;
+    }
+    return expired;
+}
+
+}  // namespace concert
