@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,10 +20,11 @@ constexpr std::size_t kMaxBodyBytes = 16 * 1024;  // the contract's body limit
 // Thrown where the failure is found and caught once, in the runtime, which
 // renders the contract's body. The message must never carry SQL text or
 // internals: it is shown to the client as it is.
-struct HttpError {
+struct HttpError : std::runtime_error {
     HttpError(int status_code, std::string text,
               std::vector<std::pair<std::string, std::string>> extra_headers = {})
-        : status(status_code), message(std::move(text)), headers(std::move(extra_headers)) {}
+        : std::runtime_error(text), status(status_code), message(std::move(text)),
+          headers(std::move(extra_headers)) {}
 
     int status;
     std::string message;

@@ -37,7 +37,10 @@ std::string stack_script();  // scripts/stack.sh
 int redis_port();            // CONCERT_TEST_REDIS_PORT
 
 // Runs fn(0..n-1) in n forked processes at once and returns what each
-// returned, in index order: races between processes, not threads.
+// returned, in index order: races between processes, not threads. fn must
+// not use redis(), exec() or scalar(): a child shares the parent's
+// connections, and two processes talking on one socket garble it. Compute
+// such values before the fork.
 std::vector<std::string> in_processes(int n, const std::function<std::string(int)>& fn);
 
 // A Redis connection to the stack under test (settings, FLUSHDB).

@@ -1,0 +1,96 @@
+#include "../../shared/holds.hpp"
+
+#include <string>
+
+#include "../../shared/http.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+concert::SeatLookup free_seat() {
+    concert::SeatLookup s;
+    s.concert_exists = s.date_exists = s.seat_exists = s.seat_free = true;
+    s.total_seats = 50;
+    return s;
+}
+
+std::string verdict(const concert::SeatLookup& s, long seat = 10, long max = 4) {
+    try {
+        concert::check_hold(s, seat, max);
+        return "ok";
+    } catch (const concert::HttpError& e) {
+        return std::to_string(e.status) + " " + e.message;
+    }
+}
+
+std::string parse_error(const std::string& body) {
+    try {
+        concert::parse_hold_request(body);
+        return "";
+    } catch (const concert::HttpError& e) {
+        return e.message;
+    }
+}
+
+}  // namespace
+
+TEST_GROUP(Holds){};
+
+TEST(Holds, FreeSeatUnderTheCapMayBeHeld) { STRCMP_EQUAL("ok", verdict(free_seat()).c_str()); }
+
+TEST(Holds, TakenSeatIsConflict) {
+    concert::SeatLookup s = free_seat();
+    s.seat_free = false;
+    STRCMP_EQUAL("409 Seat is already reserved", verdict(s).c_str());
+}
+
+TEST(Holds, CapCountsUnexpiredUnpaidHolds) {
+    CHECK_TRUE(concert::under_hold_cap(3, 4));
+    CHECK_FALSE(concert::under_hold_cap(4, 4));
+    CHECK_FALSE(concert::under_hold_cap(5, 4));
+    concert::SeatLookup s = free_seat();
+    s.user_holds = 4;
+    STRCMP_EQUAL("409 Hold limit reached", verdict(s).c_str());
+}
+
+TEST(Holds, TakenSeatIsReportedBeforeTheCap) {
+    concert::SeatLookup s = free_seat();
+    s.seat_free = false;
+    s.user_holds = 4;
+    STRCMP_EQUAL("409 Seat is already reserved", verdict(s).c_str());
+}
+
+TEST(Holds, MissingConcertDateAndSeatHaveTheirErrors) {
+    concert::SeatLookup s = free_seat();
+    s.concert_exists = false;
+    STRCMP_EQUAL("404 Concert not found", verdict(s).c_str());
+    s = free_seat();
+    s.date_exists = false;
+    STRCMP_EQUAL("404 Concert date not found", verdict(s).c_str());
+    s = free_seat();
+    s.date_past = true;
+    STRCMP_EQUAL("400 date has already passed", verdict(s).c_str());
+    s = free_seat();
+    s.seat_exists = false;
+    STRCMP_EQUAL("400 seatNumber must be between 1 and 50", verdict(s, 51).c_str());
+}
+
+TEST(Holds, BodyIsParsedStrictly) {
+    concert::HoldRequest r = concert::parse_hold_request("{\"concertId\":3,\"date\":\"2027-01-02\",\"seatNumber\":7}");
+    LONGS_EQUAL(3, r.concert_id);
+    LONGS_EQUAL(7, r.seat_number);
+    STRCMP_EQUAL("2027-01-02", concert::format_date(r.date).c_str());
+    STRCMP_EQUAL("concertId is required", parse_error("{\"date\":\"2027-01-02\",\"seatNumber\":7}").c_str());
+    STRCMP_EQUAL("concertId must be between 1 and 9007199254740991",
+                 parse_error("{\"concertId\":0,\"date\":\"2027-01-02\",\"seatNumber\":7}").c_str());
+    STRCMP_EQUAL("date is required", parse_error("{\"concertId\":3,\"seatNumber\":7}").c_str());
+    STRCMP_EQUAL("date must be a real calendar date (YYYY-MM-DD)",
+                 parse_error("{\"concertId\":3,\"date\":\"tomorrow\",\"seatNumber\":7}").c_str());
+    STRCMP_EQUAL("seatNumber must be an integer",
+                 parse_error("{\"concertId\":3,\"date\":\"2027-01-02\",\"seatNumber\":\"7\"}").c_str());
+}
+
+TEST(Holds, InstantsAreFormattedWithMilliseconds) {
+    STRCMP_CONTAINS("LPAD(FLOOR(MICROSECOND(x) / 1000), 3, '0')", concert::iso_instant_sql("x").c_str());
+}
