@@ -9,10 +9,7 @@
 // held while waiting. Only the caller's own concurrent requests (the hold
 // cap) are retried, a few times.
 
-#include <chrono>
-#include <random>
 #include <string>
-#include <thread>
 
 #include "../shared/auth.hpp"
 #include "../shared/catalog.hpp"
@@ -91,19 +88,6 @@ Seat look_up(concert::Db& db, const concert::HoldRequest& hold, const std::strin
     return seat;
 }
 
-int update(concert::Db& db, const std::string& query, const std::function<void(sql::PreparedStatement&)>& bind) {
-    return db.run(query, [&](sql::PreparedStatement& st) {
-        bind(st);
-        return st.executeUpdate();
-    });
-}
-
-void back_off(int attempt) {
-    static std::minstd_rand rng(std::random_device{}());
-    std::uniform_int_distribution<int> jitter(1, 5 << attempt);
-    std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
-}
-
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::Auth auth = concert::authenticate(request, deps);
     concert::require_active(auth);
@@ -117,15 +101,15 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         concert::check_hold(seat.lookup, hold.seat_number, max_per_user);
 
         deps.db.begin();
-        if (update(deps.db, kBumpUser, [&](sql::PreparedStatement& st) {
+        if (deps.db.execute(kBumpUser, [&](sql::PreparedStatement& st) {
                 st.setString(1, auth.user_id);
                 st.setInt64(2, seat.user_version);
             }) == 0) {
             deps.db.rollback();  // the caller's own other request won: look again
-            back_off(attempt);
+            concert::pause_before_retry(attempt);
             continue;
         }
-        if (update(deps.db, kHoldSeat, [&](sql::PreparedStatement& st) {
+        if (deps.db.execute(kHoldSeat, [&](sql::PreparedStatement& st) {
                 st.setString(1, auth.user_id);
                 st.setInt64(2, hold_seconds);
                 st.setInt64(3, seat.id);
@@ -134,9 +118,9 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
             deps.db.rollback();
             throw concert::HttpError{409, "Seat is already reserved"};
         }
-        update(deps.db, kRetireLapsed, [&](sql::PreparedStatement& st) { st.setInt64(1, seat.id); });
+        deps.db.execute(kRetireLapsed, [&](sql::PreparedStatement& st) { st.setInt64(1, seat.id); });
         std::string reservation_id = concert::new_uuid();
-        update(deps.db, kInsertReservation, [&](sql::PreparedStatement& st) {
+        deps.db.execute(kInsertReservation, [&](sql::PreparedStatement& st) {
             st.setString(1, reservation_id);
             st.setInt64(2, seat.id);
         });

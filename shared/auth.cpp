@@ -18,6 +18,10 @@ void require_active(const Auth& auth) {
     if (auth.status != QueueStatus::Active) throw HttpError{403, "Queue token is not active"};
 }
 
+void require_live(const Auth& auth) {
+    if (auth.status == QueueStatus::Expired) throw HttpError{403, "Queue token has expired"};
+}
+
 void require_own(const Auth& auth, std::string_view user_id) {
     if (auth.user_id != user_id) throw HttpError{403, "Token belongs to another user"};
 }

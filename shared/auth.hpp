@@ -28,6 +28,10 @@ Auth authenticate(const Request& request, Deps& deps);
 // 403 "Queue token is not active" unless the token is ACTIVE.
 void require_active(const Auth& auth);
 
+// 403 "Queue token has expired" unless the token is WAITING or ACTIVE
+// (routes that are not behind the queue, such as balance and charge).
+void require_live(const Auth& auth);
+
 // 403 unless the token belongs to 'user_id' (routes under /users/{userId}).
 void require_own(const Auth& auth, std::string_view user_id);
 

@@ -1,5 +1,10 @@
 #include "db.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
 #include <cppconn/driver.h>
 #include <cppconn/statement.h>
 
@@ -24,6 +29,12 @@ void execute_plain(sql::Connection& conn, const char* text) {
 }
 
 }  // namespace
+
+void pause_before_retry(int attempt) {
+    static std::minstd_rand rng(std::random_device{}());
+    std::uniform_int_distribution<int> jitter(1, 5 << std::min(attempt, 5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
+}
 
 bool is_connection_error(const sql::SQLException& e) {
     switch (e.getErrorCode()) {

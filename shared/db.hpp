@@ -36,6 +36,11 @@ HttpError http_error_for(const sql::SQLException& e);
 
 using ResultPtr = std::unique_ptr<sql::ResultSet>;
 
+// Sleeps a random 1..(5 * 2^attempt) ms, capped at ~160 ms, before an
+// optimistic update is tried again, so that racing requests spread out
+// instead of colliding again in step.
+void pause_before_retry(int attempt);
+
 class Db {
 public:
     explicit Db(const Config& config) : config_(config) {}
@@ -56,6 +61,17 @@ public:
     // connection failure throws HttpError 503.
     template <class Fn>
     auto run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql::PreparedStatement&>()));
+
+    // run() for an INSERT, UPDATE or DELETE: bind(statement) sets the
+    // parameters; returns the affected-row count, which is what decides
+    // who won an optimistic update.
+    template <class Bind>
+    int execute(const std::string& query, Bind&& bind) {
+        return run(query, [&](sql::PreparedStatement& st) {
+            bind(st);
+            return st.executeUpdate();
+        });
+    }
 
     void begin();     // START TRANSACTION
     void commit();    // COMMIT

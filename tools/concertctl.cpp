@@ -5,6 +5,7 @@
 //   concertctl queue stats               issued, admitted, waiting, active, admittedLastMinute
 //   concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]
 //   concertctl sweep                     mark lapsed holds EXPIRED, free their seats
+//   concertctl check                     verify the invariants; exit 1 on any violation
 //
 // With no environment it talks to the stack `make run` started (see
 // shared/config.hpp for the CONCERT_* variables). Prints JSON on stdout;
@@ -15,9 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "../shared/check.hpp"
 #include "../shared/config.hpp"
 #include "../shared/db.hpp"
 #include "../shared/http.hpp"
+#include "../shared/idempotency.hpp"
 #include "../shared/json.hpp"
 #include "../shared/queue.hpp"
 #include "../shared/redis.hpp"
@@ -32,9 +35,14 @@ constexpr const char* kUsage =
     "       concertctl settings set KEY VALUE\n"
     "       concertctl queue stats\n"
     "       concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]\n"
-    "       concertctl sweep\n";
+    "       concertctl sweep\n"
+    "       concertctl check\n";
 
 struct UsageError {};
+
+// Idempotency keys are kept at least 24 hours (the contract); the sweep
+// deletes them an hour after that.
+constexpr int kKeepKeysHours = 25;
 
 int fail(const std::string& message, int code = 1) {
     concert::JsonPtr out = concert::new_object();
@@ -104,8 +112,15 @@ int main(int argc, char** argv) {
         if (!args.empty() && args[0] == "queue") return queue_command(args, redis);
         if (!args.empty() && args[0] == "concert") return concert_command(args, db);
         if (args.size() == 1 && args[0] == "sweep") {
-            std::printf("{\"expired\":%lld}\n", static_cast<long long>(concert::sweep_lapsed_holds(db)));
+            std::int64_t expired = concert::sweep_lapsed_holds(db);
+            concert::forget_old_keys(db, kKeepKeysHours, 10000);
+            std::printf("{\"expired\":%lld}\n", static_cast<long long>(expired));
             return 0;
+        }
+        if (args.size() == 1 && args[0] == "check") {
+            concert::CheckReport report = concert::check_invariants(db);
+            std::printf("%s\n", report.json.c_str());
+            return report.ok ? 0 : 1;
         }
         throw UsageError{};
     } catch (const UsageError&) {

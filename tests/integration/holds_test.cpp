@@ -38,6 +38,12 @@ std::vector<std::string> active_tokens(int n) {
     return out;
 }
 
+void check_is_clean() {
+    int rc = -1;
+    std::string report = itest::concertctl("check", &rc);
+    LONGS_EQUAL_TEXT(0, rc, report.c_str());
+}
+
 std::string count_sql(const std::string& where) { return itest::scalar("SELECT COUNT(*) FROM " + where); }
 
 std::string seats_of(long concert, const std::string& condition) {
@@ -99,6 +105,7 @@ TEST(Holds, FiftyClientsOnTwoInstancesRaceForOneSeatAndOneWins) {
     });
     LONGS_EQUAL(1, std::count(out.begin(), out.end(), "201 "));
     LONGS_EQUAL(49, std::count(out.begin(), out.end(), "409 Seat is already reserved"));
+    check_is_clean();
     STRCMP_EQUAL("1", count_sql("reservations r JOIN seats s ON s.id = r.seat_id JOIN concert_dates d ON "
                                 "d.id = s.concert_date_id WHERE d.concert_id = " + std::to_string(concert)).c_str());
 }
@@ -134,6 +141,7 @@ TEST(Holds, HundredClientsTakeFiftySeatsEachExactlyOnce) {
     // No one holds more than the cap.
     STRCMP_EQUAL("0", count_sql("(SELECT holder_id FROM seats WHERE status = 'HELD' AND hold_expires_at > NOW(3) "
                                 "GROUP BY holder_id HAVING COUNT(*) > 4) over_cap").c_str());
+    check_is_clean();
 }
 
 TEST(Holds, UserAtTheCapGets409) {
@@ -156,6 +164,7 @@ TEST(Holds, TenSimultaneousHoldsOfOneUserStopAtTheCap) {
     CHECK(created >= 1 && created <= 4);
     LONGS_EQUAL(10 - created, std::count(out.begin(), out.end(), "409") + std::count(out.begin(), out.end(), "503"));
     STRCMP_EQUAL(std::to_string(created).c_str(), seats_of(concert, "s.status = 'HELD'").c_str());
+    check_is_clean();
 }
 
 TEST(Holds, LapsedHoldFreesTheSeatForAnotherUser) {
@@ -192,6 +201,7 @@ TEST(Holds, SweepIsIdempotentAndConcurrentSweepsShareTheWork) {
     LONGS_EQUAL(lapsed, total);
     STRCMP_EQUAL("{\"expired\":0}\n", itest::concertctl("sweep").c_str());
     STRCMP_EQUAL("6", seats_of(concert, "s.status = 'FREE' AND s.seat_number <= 6").c_str());
+    check_is_clean();
 }
 
 TEST(Holds, BadBodiesAre400) {

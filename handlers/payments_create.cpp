@@ -1,0 +1,189 @@
+// POST /api/v1/payments {reservationId} (ACTIVE) [Idempotency-Key]
+//     -> 200 {paymentId, reservationId, userId, amount, status: "COMPLETED", paidAt}
+//      | 400 | 401 | 402 | 403 | 404 | 409 | 503
+//
+// Pays the caller's own unexpired hold with its price, in one transaction:
+// balance debited, seat SOLD, reservation PAID, payment row, ledger row —
+// each UPDATE guarded by the version read just before, so any change in
+// between rolls the whole thing back. Then the queue token is EXPIRED; if
+// Redis fails at that moment the payment still stands (the token lapses by
+// its active time).
+
+#include <string>
+
+#include "../shared/auth.hpp"
+#include "../shared/holds.hpp"
+#include "../shared/idempotency.hpp"
+#include "../shared/json.hpp"
+#include "../shared/log.hpp"
+#include "../shared/money.hpp"
+#include "../shared/queue.hpp"
+#include "../shared/runtime.hpp"
+#include "../shared/uuid.hpp"
+
+namespace {
+
+constexpr int kAttempts = 16;
+
+// The reservation, its seat and the payer, in one consistent read.
+constexpr const char* kRead =
+    "SELECT r.user_id = u.id, r.status, r.version, r.expires_at <= NOW(3), r.price, "
+    "s.id, s.version, u.balance, u.version "
+    "FROM users u LEFT JOIN reservations r ON r.id = ? LEFT JOIN seats s ON s.id = r.seat_id WHERE u.id = ?";
+
+constexpr const char* kDebit = "UPDATE users SET balance = ?, version = version + 1 WHERE id = ? AND version = ?";
+constexpr const char* kSell =
+    "UPDATE seats SET status = 'SOLD', hold_expires_at = NULL, version = version + 1 "
+    "WHERE id = ? AND version = ? AND status = 'HELD' AND holder_id = ? AND hold_expires_at > NOW(3)";
+constexpr const char* kMarkPaid =
+    "UPDATE reservations SET status = 'PAID', version = version + 1 "
+    "WHERE id = ? AND version = ? AND status = 'TEMPORARILY_RESERVED' AND expires_at > NOW(3)";
+constexpr const char* kInsertPayment = "INSERT INTO payments (id, reservation_id, user_id, amount) VALUES (?, ?, ?, ?)";
+constexpr const char* kLedger =
+    "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, payment_id) VALUES (?, 'PAYMENT', ?, ?, ?)";
+const std::string kPaidAt = "SELECT " + concert::iso_instant_sql("paid_at") + " FROM payments WHERE id = ?";
+
+struct State {
+    bool mine = false;
+    std::string status;
+    std::int64_t version = 0;
+    bool lapsed = false;
+    std::int64_t price = 0;
+    std::int64_t seat_id = 0;
+    std::int64_t seat_version = 0;
+    std::int64_t balance = 0;
+    std::int64_t user_version = 0;
+};
+
+State read_state(concert::Db& db, const std::string& reservation_id, const std::string& user_id) {
+    State s;
+    db.run(kRead, [&](sql::PreparedStatement& st) {
+        st.setString(1, reservation_id);
+        st.setString(2, user_id);
+        concert::ResultPtr rs(st.executeQuery());
+        if (!rs->next()) throw concert::HttpError{401, "Invalid token"};
+        s.mine = !rs->isNull(1) && rs->getBoolean(1);
+        if (s.mine) {
+            s.status = rs->getString(2);
+            s.version = static_cast<std::int64_t>(rs->getUInt64(3));
+            s.lapsed = rs->getBoolean(4);
+            s.price = rs->getInt64(5);
+            s.seat_id = static_cast<std::int64_t>(rs->getUInt64(6));
+            s.seat_version = static_cast<std::int64_t>(rs->getUInt64(7));
+        }
+        s.balance = rs->getInt64(8);
+        s.user_version = static_cast<std::int64_t>(rs->getUInt64(9));
+        return 0;
+    });
+    return s;
+}
+
+// The contract's error for a reservation that cannot be paid, if any.
+void check_payable(const State& s) {
+    if (!s.mine) throw concert::HttpError{404, "Reservation not found"};
+    if (s.status == "PAID") throw concert::HttpError{409, "Reservation is already paid"};
+    if (s.status != "TEMPORARILY_RESERVED" || s.lapsed) throw concert::HttpError{400, "Reservation has expired"};
+    if (s.balance < s.price) throw concert::HttpError{402, "Insufficient balance"};
+}
+
+concert::Response handle(const concert::Request& request, concert::Deps& deps) {
+    concert::Auth auth = concert::authenticate(request, deps);
+    std::string reservation_id = concert::parse_payment_request(request.body);
+    std::optional<std::string> key = concert::idempotency_key(request);
+    std::string fingerprint = concert::request_fingerprint("payment", reservation_id);
+    // A retry of a payment that went through answers as the first time did,
+    // although that payment has since made this token EXPIRED.
+    if (key) {
+        if (auto first = concert::replay(deps.db, auth.user_id, *key, fingerprint)) return *first;
+    }
+    concert::require_active(auth);
+
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+        State s = read_state(deps.db, reservation_id, auth.user_id);
+        check_payable(s);
+        std::int64_t new_balance = s.balance - s.price;
+        std::string payment_id = concert::new_uuid();
+
+        deps.db.begin();
+        if (deps.db.execute(kDebit, [&](sql::PreparedStatement& st) {
+                st.setInt64(1, new_balance);
+                st.setString(2, auth.user_id);
+                st.setInt64(3, s.user_version);
+            }) == 0) {
+            deps.db.rollback();  // a charge or another request of the user: read again
+            concert::pause_before_retry(attempt);
+            continue;
+        }
+        bool sold = deps.db.execute(kSell, [&](sql::PreparedStatement& st) {
+                        st.setInt64(1, s.seat_id);
+                        st.setInt64(2, s.seat_version);
+                        st.setString(3, auth.user_id);
+                    }) == 1 &&
+                    deps.db.execute(kMarkPaid, [&](sql::PreparedStatement& st) {
+                        st.setString(1, reservation_id);
+                        st.setInt64(2, s.version);
+                    }) == 1;
+        if (!sold) {
+            // Paid by a concurrent request, or lapsed since the read: the
+            // next read says which, and answers with that error.
+            deps.db.rollback();
+            continue;
+        }
+        try {
+            deps.db.execute(kInsertPayment, [&](sql::PreparedStatement& st) {
+                st.setString(1, payment_id);
+                st.setString(2, reservation_id);
+                st.setString(3, auth.user_id);
+                st.setInt64(4, s.price);
+            });
+        } catch (const sql::SQLException& e) {
+            if (e.getErrorCode() != concert::kErrDuplicateKey) throw;
+            deps.db.rollback();
+            throw concert::HttpError{409, "Reservation is already paid"};
+        }
+        deps.db.execute(kLedger, [&](sql::PreparedStatement& st) {
+            st.setString(1, auth.user_id);
+            st.setInt64(2, -s.price);
+            st.setInt64(3, new_balance);
+            st.setString(4, payment_id);
+        });
+        std::string paid_at = deps.db.run(kPaidAt, [&](sql::PreparedStatement& st) {
+            st.setString(1, payment_id);
+            concert::ResultPtr rs(st.executeQuery());
+            rs->next();
+            return std::string(rs->getString(1));
+        });
+        concert::JsonPtr out = concert::new_object();
+        concert::add_string(out.get(), "paymentId", payment_id);
+        concert::add_string(out.get(), "reservationId", reservation_id);
+        concert::add_string(out.get(), "userId", auth.user_id);
+        concert::add_int(out.get(), "amount", s.price);
+        concert::add_string(out.get(), "status", "COMPLETED");
+        concert::add_string(out.get(), "paidAt", paid_at);
+        concert::Response response = concert::json_response(200, concert::to_text(out.get()));
+        if (key) {
+            try {
+                concert::remember(deps.db, auth.user_id, *key, fingerprint, response);
+            } catch (const sql::SQLException& e) {
+                if (e.getErrorCode() != concert::kErrDuplicateKey) throw;
+                deps.db.rollback();
+                if (auto first = concert::replay(deps.db, auth.user_id, *key, fingerprint)) return *first;
+                throw concert::HttpError{503, "Database busy, try again", {{"Retry-After", "1"}}};
+            }
+        }
+        deps.db.commit();
+
+        try {
+            concert::queue_expire(deps.redis, auth.ticket);
+        } catch (const std::exception& e) {
+            concert::log_line("payment " + payment_id + " stands; its queue ticket " + std::to_string(auth.ticket) +
+                              " could not be expired now (" + e.what() + ") and lapses by its active time");
+        }
+        return response;
+    }
+    throw concert::HttpError{503, "Too many concurrent updates of this balance, try again", {{"Retry-After", "1"}}};
+}
+
+}  // namespace
+
+int main() { return concert::serve("payments_create", handle); }

@@ -1,0 +1,103 @@
+// POST /api/v1/users/{userId}/charge {amount} (own token, WAITING or ACTIVE)
+//     [Idempotency-Key] -> 200 {userId, chargedAmount, balance, chargedAt}
+//      | 400 | 401 | 403 | 404 | 409 | 503
+//
+// Adds to the prepaid balance with an optimistic update: read the balance
+// and its version, write the new balance only if the version is unchanged,
+// with a ledger row in the same transaction. Concurrent charges of one user
+// retry (bounded, with jitter) until each applies once: nothing is lost.
+
+#include <string>
+
+#include "../shared/auth.hpp"
+#include "../shared/holds.hpp"
+#include "../shared/idempotency.hpp"
+#include "../shared/json.hpp"
+#include "../shared/log.hpp"
+#include "../shared/money.hpp"
+#include "../shared/runtime.hpp"
+
+namespace {
+
+constexpr int kAttempts = 64;
+
+constexpr const char* kRead = "SELECT balance, version FROM users WHERE id = ?";
+constexpr const char* kWrite = "UPDATE users SET balance = ?, version = version + 1 WHERE id = ? AND version = ?";
+constexpr const char* kLedger =
+    "INSERT INTO balance_ledger (user_id, kind, amount, balance_after) VALUES (?, 'CHARGE', ?, ?)";
+const std::string kChargedAt =
+    "SELECT " + concert::iso_instant_sql("created_at") + " FROM balance_ledger WHERE id = LAST_INSERT_ID()";
+
+concert::Response handle(const concert::Request& request, concert::Deps& deps) {
+    concert::Auth auth = concert::authenticate(request, deps);
+    std::string user_id = concert::user_id_from_path(request.path);
+    concert::require_own(auth, user_id);
+    std::int64_t amount = concert::parse_charge_request(request.body);
+    std::optional<std::string> key = concert::idempotency_key(request);
+    std::string fingerprint = concert::request_fingerprint("charge", user_id + " " + std::to_string(amount));
+    if (key) {
+        if (auto first = concert::replay(deps.db, user_id, *key, fingerprint)) return *first;
+    }
+    concert::require_live(auth);
+
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+        std::int64_t balance = 0, version = 0;
+        deps.db.run(kRead, [&](sql::PreparedStatement& st) {
+            st.setString(1, user_id);
+            concert::ResultPtr rs(st.executeQuery());
+            if (!rs->next()) throw concert::HttpError{404, "User not found"};
+            balance = rs->getInt64(1);
+            version = static_cast<std::int64_t>(rs->getUInt64(2));
+            return 0;
+        });
+        std::int64_t new_balance = concert::balance_after_charge(balance, amount);
+
+        deps.db.begin();
+        int won = deps.db.run(kWrite, [&](sql::PreparedStatement& st) {
+            st.setInt64(1, new_balance);
+            st.setString(2, user_id);
+            st.setInt64(3, version);
+            return st.executeUpdate();
+        });
+        if (won == 0) {
+            deps.db.rollback();
+            concert::pause_before_retry(attempt);
+            continue;
+        }
+        deps.db.run(kLedger, [&](sql::PreparedStatement& st) {
+            st.setString(1, user_id);
+            st.setInt64(2, amount);
+            st.setInt64(3, new_balance);
+            return st.executeUpdate();
+        });
+        std::string charged_at = deps.db.run(kChargedAt, [](sql::PreparedStatement& st) {
+            concert::ResultPtr rs(st.executeQuery());
+            rs->next();
+            return std::string(rs->getString(1));
+        });
+        concert::JsonPtr out = concert::new_object();
+        concert::add_string(out.get(), "userId", user_id);
+        concert::add_int(out.get(), "chargedAmount", amount);
+        concert::add_int(out.get(), "balance", new_balance);
+        concert::add_string(out.get(), "chargedAt", charged_at);
+        concert::Response response = concert::json_response(200, concert::to_text(out.get()));
+        if (key) {
+            try {
+                concert::remember(deps.db, user_id, *key, fingerprint, response);
+            } catch (const sql::SQLException& e) {
+                if (e.getErrorCode() != concert::kErrDuplicateKey) throw;
+                deps.db.rollback();  // the same key won elsewhere: answer as it did
+                if (auto first = concert::replay(deps.db, user_id, *key, fingerprint)) return *first;
+                throw concert::HttpError{503, "Database busy, try again", {{"Retry-After", "1"}}};
+            }
+        }
+        deps.db.commit();
+        if (attempt > 0) concert::log_line("charge settled after " + std::to_string(attempt) + " retries");
+        return response;
+    }
+    throw concert::HttpError{503, "Too many concurrent updates of this balance, try again", {{"Retry-After", "1"}}};
+}
+
+}  // namespace
+
+int main() { return concert::serve("users_charge", handle); }

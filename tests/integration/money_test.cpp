@@ -1,0 +1,299 @@
+// Balance, charge and payment through both instances: the journey, every
+// error, concurrent charges and payments, Idempotency-Key, and
+// `concertctl check` after each race.
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+std::string day(int offset) {
+    return itest::scalar("SELECT DATE_FORMAT(CURRENT_DATE() + INTERVAL " + std::to_string(offset) +
+                         " DAY, '%Y-%m-%d')");
+}
+
+struct Customer {
+    std::string id;
+    std::string token;
+    std::string auth() const { return "Authorization: Bearer " + token; }
+};
+
+Customer customer() {
+    Customer c;
+    c.id = itest::new_user("payer");
+    itest::Reply r = itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + c.id + "\"}");
+    c.token = itest::text_field(r.json().get(), "token");
+    return c;
+}
+
+itest::Reply charge(const Customer& c, long amount, const std::string& key = "", int instance = 0) {
+    std::vector<std::string> headers = {c.auth()};
+    if (!key.empty()) headers.push_back("Idempotency-Key: " + key);
+    return itest::request_on(instance, "POST", "/api/v1/users/" + c.id + "/charge",
+                             "{\"amount\":" + std::to_string(amount) + "}", headers);
+}
+
+itest::Reply pay(const Customer& c, const std::string& reservation, const std::string& key = "", int instance = 0) {
+    std::vector<std::string> headers = {c.auth()};
+    if (!key.empty()) headers.push_back("Idempotency-Key: " + key);
+    return itest::request_on(instance, "POST", "/api/v1/payments", "{\"reservationId\":\"" + reservation + "\"}",
+                             headers);
+}
+
+std::string hold(const Customer& c, long concert, const std::string& date, long seat) {
+    itest::Reply r = itest::request("POST", "/api/v1/reservations",
+                                    "{\"concertId\":" + std::to_string(concert) + ",\"date\":\"" + date +
+                                        "\",\"seatNumber\":" + std::to_string(seat) + "}",
+                                    {c.auth()});
+    return itest::text_field(r.json().get(), "reservationId");
+}
+
+long balance_of(const Customer& c) { return std::stol(itest::scalar("SELECT balance FROM users WHERE id = '" + c.id + "'")); }
+
+long number(const itest::Reply& r, const char* field) {
+    concert::JsonPtr obj = r.json();
+    const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj.get(), field);
+    return cJSON_IsNumber(item) ? static_cast<long>(item->valuedouble) : -1;
+}
+
+void check_is_clean() {
+    int rc = -1;
+    std::string report = itest::concertctl("check", &rc);
+    LONGS_EQUAL_TEXT(0, rc, report.c_str());
+    STRCMP_CONTAINS("\"ok\":true", report.c_str());
+}
+
+}  // namespace
+
+TEST_GROUP(Money) {
+    bool settings_changed = false;
+    void setup() override {
+        itest::redis().command({"FLUSHDB"});
+        itest::redis().command({"HSET", "{q}:settings", "queue.capacity", "100000"});
+    }
+    void teardown() override {
+        itest::redis().command({"FLUSHDB"});
+        if (settings_changed) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    }
+};
+
+TEST(Money, FullJourneyEndsWithASoldSeatAndAnExpiredToken) {
+    long concert = itest::add_concert("--name Journey --dates " + day(5) + " --price 120000");
+    Customer c = customer();
+    std::string reservation = hold(c, concert, day(5), 10);
+    CHECK(!reservation.empty());
+    itest::Reply charged = charge(c, 150000);
+    LONGS_EQUAL(200, charged.status);
+    LONGS_EQUAL(150000, number(charged, "balance"));
+    LONGS_EQUAL(150000, number(charged, "chargedAmount"));
+    LONGS_EQUAL(24, itest::text_field(charged.json().get(), "chargedAt").size());
+
+    itest::Reply paid = pay(c, reservation);
+    LONGS_EQUAL(200, paid.status);
+    concert::JsonPtr obj = paid.json();
+    STRCMP_EQUAL("COMPLETED", itest::text_field(obj.get(), "status").c_str());
+    STRCMP_EQUAL(reservation.c_str(), itest::text_field(obj.get(), "reservationId").c_str());
+    STRCMP_EQUAL(c.id.c_str(), itest::text_field(obj.get(), "userId").c_str());
+    LONGS_EQUAL(120000, number(paid, "amount"));
+    LONGS_EQUAL(36, itest::text_field(obj.get(), "paymentId").size());
+    LONGS_EQUAL(24, itest::text_field(obj.get(), "paidAt").size());
+
+    LONGS_EQUAL(30000, balance_of(c));
+    STRCMP_EQUAL("SOLD", itest::scalar("SELECT s.status FROM seats s JOIN reservations r ON r.seat_id = s.id "
+                                       "WHERE r.id = '" + reservation + "'").c_str());
+    STRCMP_EQUAL("PAID", itest::scalar("SELECT status FROM reservations WHERE id = '" + reservation + "'").c_str());
+    itest::Reply status = itest::request("GET", "/api/v1/queue/status", "", {c.auth()});
+    STRCMP_EQUAL("EXPIRED", itest::text_field(status.json().get(), "status").c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/concerts/" + std::to_string(concert) +
+                                                                    "/available-dates", "", {c.auth()}),
+                                          403, "Queue token is not active").c_str());
+    STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 403, "Queue token is not active").c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/users/" + c.id + "/balance", "", {c.auth()}),
+                                          403, "Queue token has expired").c_str());
+    check_is_clean();
+}
+
+TEST(Money, BalanceIsReadWithAWaitingToken) {
+    itest::redis().command({"HSET", "{q}:settings", "queue.capacity", "1"});
+    customer();  // takes the only slot
+    Customer c = customer();
+    STRCMP_EQUAL("WAITING", itest::text_field(itest::request("GET", "/api/v1/queue/status", "", {c.auth()}).json().get(),
+                                              "status").c_str());
+    LONGS_EQUAL(200, charge(c, 5000).status);
+    itest::Reply r = itest::request("GET", "/api/v1/users/" + c.id + "/balance", "", {c.auth()});
+    LONGS_EQUAL(200, r.status);
+    STRCMP_EQUAL(("{\"userId\":\"" + c.id + "\",\"balance\":5000}").c_str(), r.body.c_str());
+}
+
+TEST(Money, InsufficientBalanceIs402AndChangesNothing) {
+    long concert = itest::add_concert("--name Short --dates " + day(5) + " --price 50000");
+    Customer c = customer();
+    std::string reservation = hold(c, concert, day(5), 1);
+    LONGS_EQUAL(200, charge(c, 49999).status);
+    STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 402, "Insufficient balance").c_str());
+    LONGS_EQUAL(49999, balance_of(c));
+    STRCMP_EQUAL("TEMPORARILY_RESERVED", itest::scalar("SELECT status FROM reservations WHERE id = '" + reservation + "'").c_str());
+    STRCMP_EQUAL("0", itest::scalar("SELECT COUNT(*) FROM payments WHERE reservation_id = '" + reservation + "'").c_str());
+    STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM balance_ledger WHERE user_id = '" + c.id + "'").c_str());
+    LONGS_EQUAL(200, charge(c, 1).status);
+    LONGS_EQUAL(200, pay(c, reservation).status);
+    LONGS_EQUAL(0, balance_of(c));
+}
+
+TEST(Money, LapsedHoldIs400) {
+    itest::redis().command({"HSET", "{q}:settings", "hold.seconds", "1"});
+    settings_changed = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    long concert = itest::add_concert("--name Lapsed --dates " + day(5));
+    Customer c = customer();
+    std::string reservation = hold(c, concert, day(5), 2);
+    LONGS_EQUAL(200, charge(c, 200000).status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 400, "Reservation has expired").c_str());
+    LONGS_EQUAL(200000, balance_of(c));
+}
+
+TEST(Money, PayingTwiceIs409) {
+    long concert = itest::add_concert("--name Twice --dates " + day(5));
+    Customer c = customer();
+    std::string first = hold(c, concert, day(5), 1);
+    std::string second = hold(c, concert, day(5), 2);
+    LONGS_EQUAL(200, charge(c, 300000).status);
+    LONGS_EQUAL(200, pay(c, first).status);
+    // The payment ended the token: take a new one to try again.
+    Customer again{c.id, itest::text_field(itest::request("POST", "/api/v1/queue/token",
+                                                          "{\"userId\":\"" + c.id + "\"}").json().get(), "token")};
+    STRCMP_EQUAL("", itest::error_problem(pay(again, first), 409, "Reservation is already paid").c_str());
+    LONGS_EQUAL(200, pay(again, second).status);
+    LONGS_EQUAL(100000, balance_of(c));
+}
+
+TEST(Money, SomeoneElsesOrUnknownReservationIs404) {
+    long concert = itest::add_concert("--name Others --dates " + day(5));
+    Customer owner = customer(), thief = customer();
+    std::string reservation = hold(owner, concert, day(5), 1);
+    LONGS_EQUAL(200, charge(thief, 500000).status);
+    STRCMP_EQUAL("", itest::error_problem(pay(thief, reservation), 404, "Reservation not found").c_str());
+    STRCMP_EQUAL("", itest::error_problem(pay(thief, "01a205b4-376c-7510-adb7-2d373dc1d7c1"), 404).c_str());
+    STRCMP_EQUAL("", itest::error_problem(pay(thief, "not-a-uuid"), 400).c_str());
+    LONGS_EQUAL(500000, balance_of(thief));
+}
+
+TEST(Money, ChargeRulesAre400) {
+    Customer c = customer();
+    auto post = [&](const std::string& body) {
+        return itest::request("POST", "/api/v1/users/" + c.id + "/charge", body, {c.auth()});
+    };
+    STRCMP_EQUAL("", itest::error_problem(post("{\"amount\":0}"), 400, "amount must be between 1 and 10000000").c_str());
+    STRCMP_EQUAL("", itest::error_problem(post("{\"amount\":10000001}"), 400).c_str());
+    STRCMP_EQUAL("", itest::error_problem(post("{\"amount\":-1}"), 400).c_str());
+    STRCMP_EQUAL("", itest::error_problem(post("{\"amount\":1.5}"), 400, "amount must be an integer").c_str());
+    STRCMP_EQUAL("", itest::error_problem(post("{\"amount\":\"100\"}"), 400, "amount must be an integer").c_str());
+    STRCMP_EQUAL("", itest::error_problem(post("{\"amount\":1e300}"), 400, "amount must be an integer").c_str());
+    STRCMP_EQUAL("", itest::error_problem(post("{}"), 400, "amount is required").c_str());
+    STRCMP_EQUAL("", itest::error_problem(charge(c, 5, std::string(65, 'k')), 400,
+                                          "Idempotency-Key must be 1 to 64 printable ASCII characters").c_str());
+    LONGS_EQUAL(0, balance_of(c));
+}
+
+TEST(Money, BalanceNeverPassesOneTrillion) {
+    Customer c = customer();
+    itest::exec("UPDATE users SET balance = 999999999999, version = version + 1 WHERE id = '" + c.id + "'");
+    itest::exec("INSERT INTO balance_ledger (user_id, kind, amount, balance_after) VALUES ('" + c.id +
+                "', 'CHARGE', 999999999999, 999999999999)");
+    STRCMP_EQUAL("", itest::error_problem(charge(c, 2), 400, "amount would take the balance over 1000000000000").c_str());
+    itest::Reply r = charge(c, 1);
+    LONGS_EQUAL(200, r.status);
+    LONGS_EQUAL(1000000000000, number(r, "balance"));
+    check_is_clean();
+}
+
+TEST(Money, OtherUsersBalanceAndChargeAre403) {
+    Customer a = customer(), b = customer();
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/users/" + b.id + "/balance", "", {a.auth()}),
+                                          403, "Token belongs to another user").c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/users/" + b.id + "/charge",
+                                                         "{\"amount\":5}", {a.auth()}), 403).c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/users/nobody/balance", "", {a.auth()}),
+                                          400).c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/users/" + b.id + "/balance"), 401).c_str());
+    LONGS_EQUAL(0, balance_of(b));
+}
+
+TEST(Money, FiftyConcurrentChargesOfOneUserAllApply) {
+    Customer c = customer();
+    std::vector<std::string> out = itest::in_processes(50, [&](int i) {
+        return std::to_string(charge(c, 1000 + i, "", i % 2).status);
+    });
+    LONGS_EQUAL(50, std::count(out.begin(), out.end(), "200"));
+    long expected = 0;
+    for (int i = 0; i < 50; ++i) expected += 1000 + i;
+    LONGS_EQUAL(expected, balance_of(c));
+    STRCMP_EQUAL("50", itest::scalar("SELECT COUNT(*) FROM balance_ledger WHERE user_id = '" + c.id + "'").c_str());
+    check_is_clean();
+}
+
+TEST(Money, TenConcurrentPaymentsOfOneHoldDebitOnce) {
+    long concert = itest::add_concert("--name Pay10 --dates " + day(5) + " --price 70000");
+    Customer c = customer();
+    std::string reservation = hold(c, concert, day(5), 1);
+    LONGS_EQUAL(200, charge(c, 1000000).status);
+    std::vector<std::string> out = itest::in_processes(10, [&](int i) {
+        return std::to_string(pay(c, reservation, "", i % 2).status);
+    });
+    LONGS_EQUAL(1, std::count(out.begin(), out.end(), "200"));
+    // The others lost the race (409) or arrived after the payment ended the token (403).
+    LONGS_EQUAL(9, std::count(out.begin(), out.end(), "409") + std::count(out.begin(), out.end(), "403"));
+    LONGS_EQUAL(930000, balance_of(c));
+    STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM payments WHERE reservation_id = '" + reservation + "'").c_str());
+    check_is_clean();
+}
+
+TEST(Money, RetriedChargeWithTheSameKeyAppliesOnce) {
+    Customer c = customer();
+    itest::Reply first = charge(c, 7000, "charge-1");
+    itest::Reply again = charge(c, 7000, "charge-1", 1);
+    LONGS_EQUAL(200, again.status);
+    STRCMP_EQUAL(first.body.c_str(), again.body.c_str());
+    LONGS_EQUAL(7000, balance_of(c));
+    STRCMP_EQUAL("", itest::error_problem(charge(c, 8000, "charge-1"), 409,
+                                          "Idempotency-Key was already used for a different request").c_str());
+    // The same key from another user is that user's own key.
+    Customer other = customer();
+    LONGS_EQUAL(200, charge(other, 8000, "charge-1").status);
+    LONGS_EQUAL(7000, balance_of(c));
+}
+
+TEST(Money, ConcurrentRetriesWithOneKeyApplyOnce) {
+    Customer c = customer();
+    std::vector<std::string> out = itest::in_processes(10, [&](int i) {
+        itest::Reply r = charge(c, 4321, "same-key", i % 2);
+        return std::to_string(r.status) + " " + r.body;
+    });
+    for (const std::string& o : out) STRCMP_EQUAL(out[0].c_str(), o.c_str());
+    STRCMP_CONTAINS("200 ", out[0].c_str());
+    LONGS_EQUAL(4321, balance_of(c));
+    check_is_clean();
+}
+
+TEST(Money, RetriedPaymentAnswersTheFirstResponseAfterTheTokenExpired) {
+    long concert = itest::add_concert("--name Retry --dates " + day(5));
+    Customer c = customer();
+    std::string reservation = hold(c, concert, day(5), 1);
+    LONGS_EQUAL(200, charge(c, 100000).status);
+    itest::Reply first = pay(c, reservation, "pay-1");
+    LONGS_EQUAL(200, first.status);
+    itest::Reply again = pay(c, reservation, "pay-1", 1);
+    LONGS_EQUAL(200, again.status);
+    STRCMP_EQUAL(first.body.c_str(), again.body.c_str());
+    LONGS_EQUAL(0, balance_of(c));
+    STRCMP_EQUAL("", itest::error_problem(pay(c, "01a205b4-376c-7510-adb7-2d373dc1d7c1", "pay-1"), 409).c_str());
+    check_is_clean();
+}

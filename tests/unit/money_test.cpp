@@ -1,0 +1,90 @@
+#include "../../shared/money.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "../../shared/http.hpp"
+#include "../../shared/idempotency.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+std::string charge_error(const std::string& body) {
+    try {
+        concert::parse_charge_request(body);
+        return "";
+    } catch (const concert::HttpError& e) {
+        return e.message;
+    }
+}
+
+}  // namespace
+
+TEST_GROUP(Money){};
+
+TEST(Money, AmountIsAnIntegerFromOneToTenMillion) {
+    LONGS_EQUAL(1, concert::parse_charge_request("{\"amount\":1}"));
+    LONGS_EQUAL(10000000, concert::parse_charge_request("{\"amount\":10000000}"));
+    STRCMP_EQUAL("amount must be between 1 and 10000000", charge_error("{\"amount\":0}").c_str());
+    STRCMP_EQUAL("amount must be between 1 and 10000000", charge_error("{\"amount\":10000001}").c_str());
+    STRCMP_EQUAL("amount must be an integer", charge_error("{\"amount\":99.5}").c_str());
+    STRCMP_EQUAL("amount must be an integer", charge_error("{\"amount\":\"5\"}").c_str());
+    STRCMP_EQUAL("amount must be an integer", charge_error("{\"amount\":1e400}").c_str());
+    STRCMP_EQUAL("amount is required", charge_error("{\"amt\":5}").c_str());
+}
+
+TEST(Money, BalanceMayReachButNotPassOneTrillion) {
+    LONGS_EQUAL(1000000000000, concert::balance_after_charge(999999999999, 1));
+    CHECK_THROWS(concert::HttpError, concert::balance_after_charge(999999999999, 2));
+    CHECK_THROWS(concert::HttpError, concert::balance_after_charge(1000000000000, 1));
+    LONGS_EQUAL(10000000, concert::balance_after_charge(0, 10000000));
+}
+
+TEST(Money, HugeAmountsCannotOverflow) {
+    CHECK_THROWS(concert::HttpError, concert::balance_after_charge(1000000000000, std::numeric_limits<std::int64_t>::max()));
+}
+
+TEST(Money, PaymentBodyNeedsACanonicalUuid) {
+    STRCMP_EQUAL("01a205b4-376c-7510-adb7-2d373dc1d7c1",
+                 concert::parse_payment_request("{\"reservationId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\"}").c_str());
+    CHECK_THROWS(concert::HttpError, concert::parse_payment_request("{\"reservationId\":\"01A205B4-376C-7510-ADB7-2D373DC1D7C1\"}"));
+    CHECK_THROWS(concert::HttpError, concert::parse_payment_request("{\"reservationId\":7}"));
+    CHECK_THROWS(concert::HttpError, concert::parse_payment_request("{}"));
+}
+
+TEST(Money, UserIdComesFromThePath) {
+    STRCMP_EQUAL("01a205b4-376c-7510-adb7-2d373dc1d7c1",
+                 concert::user_id_from_path("/api/v1/users/01a205b4-376c-7510-adb7-2d373dc1d7c1/charge").c_str());
+    CHECK_THROWS(concert::HttpError, concert::user_id_from_path("/api/v1/users/kim/charge"));
+    CHECK_THROWS(concert::HttpError, concert::user_id_from_path("/api/v1/users//balance"));
+}
+
+TEST(Money, IdempotencyKeysArePrintableAsciiUpTo64) {
+    CHECK_TRUE(concert::is_valid_idempotency_key("a"));
+    CHECK_TRUE(concert::is_valid_idempotency_key(std::string(64, '~')));
+    CHECK_TRUE(concert::is_valid_idempotency_key("order-42:retry_1"));
+    CHECK_FALSE(concert::is_valid_idempotency_key(""));
+    CHECK_FALSE(concert::is_valid_idempotency_key(std::string(65, 'a')));
+    CHECK_FALSE(concert::is_valid_idempotency_key("with space"));
+    CHECK_FALSE(concert::is_valid_idempotency_key("tab\there"));
+    CHECK_FALSE(concert::is_valid_idempotency_key("\xea\xb9\x80"));
+}
+
+TEST(Money, FingerprintsTellRoutesAndRequestsApart) {
+    std::string a = concert::request_fingerprint("charge", "u 100");
+    STRCMP_EQUAL(a.c_str(), concert::request_fingerprint("charge", "u 100").c_str());
+    CHECK(a != concert::request_fingerprint("charge", "u 101"));
+    CHECK(a != concert::request_fingerprint("payment", "u 100"));
+    LONGS_EQUAL(64, a.size());
+}
+
+TEST(Money, KeyHeaderIsReadAndChecked) {
+    concert::Request r;
+    CHECK_FALSE(concert::idempotency_key(r).has_value());
+    r.headers["idempotency-key"] = "k-1";
+    STRCMP_EQUAL("k-1", concert::idempotency_key(r)->c_str());
+    r.headers["idempotency-key"] = "";
+    CHECK_THROWS(concert::HttpError, concert::idempotency_key(r));
+}
