@@ -161,16 +161,9 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         concert::add_string(out.get(), "status", "COMPLETED");
         concert::add_string(out.get(), "paidAt", paid_at);
         concert::Response response = concert::json_response(200, concert::to_text(out.get()));
-        if (key) {
-            try {
-                concert::remember(deps.db, auth.user_id, *key, fingerprint, response);
-            } catch (const sql::SQLException& e) {
-                if (e.getErrorCode() != concert::kErrDuplicateKey) throw;
-                deps.db.rollback();
-                if (auto first = concert::replay(deps.db, auth.user_id, *key, fingerprint)) return *first;
-                throw concert::HttpError{503, "Database busy, try again", {{"Retry-After", "1"}}};
-            }
-        }
+        // The same key may have won in another process meanwhile: then
+        // answer as it did, with no second effect.
+        if (key && !concert::remember(deps.db, auth.user_id, *key, fingerprint, response)) return response;
         deps.db.commit();
 
         try {

@@ -32,9 +32,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
 
     concert::JsonPtr out = concert::new_object();
     concert::add_string(out.get(), "token", token);
-    concert::add_int(out.get(), "queuePosition", view.position);
-    concert::add_int(out.get(), "estimatedWaitTime", view.wait_seconds);
-    concert::add_string(out.get(), "status", concert::status_name(view.status));
+    concert::add_place(out.get(), view);
     return concert::json_response(200, concert::to_text(out.get()));
 }
 

@@ -81,16 +81,9 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         concert::add_int(out.get(), "balance", new_balance);
         concert::add_string(out.get(), "chargedAt", charged_at);
         concert::Response response = concert::json_response(200, concert::to_text(out.get()));
-        if (key) {
-            try {
-                concert::remember(deps.db, user_id, *key, fingerprint, response);
-            } catch (const sql::SQLException& e) {
-                if (e.getErrorCode() != concert::kErrDuplicateKey) throw;
-                deps.db.rollback();  // the same key won elsewhere: answer as it did
-                if (auto first = concert::replay(deps.db, user_id, *key, fingerprint)) return *first;
-                throw concert::HttpError{503, "Database busy, try again", {{"Retry-After", "1"}}};
-            }
-        }
+        // The same key may have won in another process meanwhile: then
+        // answer as it did, with no second effect.
+        if (key && !concert::remember(deps.db, user_id, *key, fingerprint, response)) return response;
         deps.db.commit();
         if (attempt > 0) concert::log_line("charge settled after " + std::to_string(attempt) + " retries");
         return response;

@@ -60,16 +60,25 @@ std::optional<Response> replay(Db& db, const std::string& user_id, const std::st
     });
 }
 
-void remember(Db& db, const std::string& user_id, const std::string& key, const std::string& fingerprint,
-              const Response& response) {
-    db.run(kInsert, [&](sql::PreparedStatement& st) {
-        st.setString(1, user_id);
-        st.setString(2, key);
-        st.setString(3, fingerprint);
-        st.setInt(4, response.status);
-        st.setString(5, response.body);
-        return st.executeUpdate();
-    });
+bool remember(Db& db, const std::string& user_id, const std::string& key, const std::string& fingerprint,
+              Response& response) {
+    try {
+        db.execute(kInsert, [&](sql::PreparedStatement& st) {
+            st.setString(1, user_id);
+            st.setString(2, key);
+            st.setString(3, fingerprint);
+            st.setInt(4, response.status);
+            st.setString(5, response.body);
+        });
+        return true;
+    } catch (const sql::SQLException& e) {
+        if (e.getErrorCode() != kErrDuplicateKey) throw;
+    }
+    db.rollback();
+    std::optional<Response> first = replay(db, user_id, key, fingerprint);
+    if (!first) throw HttpError{503, "Database busy, try again", {{"Retry-After", "1"}}};
+    response = *first;
+    return false;
 }
 
 std::int64_t forget_old_keys(Db& db, int hours, int limit) {

@@ -32,11 +32,12 @@ std::string request_fingerprint(std::string_view route, std::string_view canonic
 std::optional<Response> replay(Db& db, const std::string& user_id, const std::string& key,
                                const std::string& fingerprint);
 
-// Stores the response; call inside the effect's transaction, just before
-// COMMIT. A concurrent request with the same key makes this throw
-// sql::SQLException 1062 (duplicate key): roll back and replay().
-void remember(Db& db, const std::string& user_id, const std::string& key, const std::string& fingerprint,
-              const Response& response);
+// Stores 'response' inside the effect's open transaction, just before
+// COMMIT, and returns true. If a concurrent request with the same key
+// stored its answer first, rolls this transaction back, replaces 'response'
+// with that answer and returns false: the caller returns it, uncommitted.
+bool remember(Db& db, const std::string& user_id, const std::string& key, const std::string& fingerprint,
+              Response& response);
 
 // Deletes keys older than 'hours' hours (at most 'limit' rows); returns how many.
 std::int64_t forget_old_keys(Db& db, int hours, int limit);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "json.hpp"
 #include "settings.hpp"
 
 namespace concert {
@@ -238,6 +239,12 @@ QueueStatus queue_touch(Redis& redis, std::int64_t ticket) {
 
 void queue_expire(Redis& redis, std::int64_t ticket) {
     redis.eval(expire_script(), kKeys, {std::to_string(ticket)});
+}
+
+void add_place(cJSON* out, const QueueView& view) {
+    add_int(out, "queuePosition", view.position);
+    add_int(out, "estimatedWaitTime", view.wait_seconds);
+    add_string(out, "status", status_name(view.status));
 }
 
 QueueStats queue_stats(Redis& redis) {

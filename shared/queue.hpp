@@ -21,6 +21,8 @@
 #include <cstdint>
 #include <string>
 
+#include <cjson/cJSON.h>
+
 #include "redis.hpp"
 
 namespace concert {
@@ -66,6 +68,9 @@ QueueStatus queue_touch(Redis& redis, std::int64_t ticket);
 // Ends the ticket (leave, or paid): EXPIRED from now on, its slot or place
 // goes to the next ticket at once. Idempotent.
 void queue_expire(Redis& redis, std::int64_t ticket);
+
+// Adds queuePosition, estimatedWaitTime and status to a response object.
+void add_place(cJSON* out, const QueueView& view);
 
 // Counters for operators, without scanning tickets.
 QueueStats queue_stats(Redis& redis);

@@ -9,12 +9,6 @@
 
 namespace {
 
-// A date relative to the database's today (UTC), as YYYY-MM-DD.
-std::string day(int offset) {
-    return itest::scalar("SELECT DATE_FORMAT(CURRENT_DATE() + INTERVAL " + std::to_string(offset) +
-                         " DAY, '%Y-%m-%d')");
-}
-
 itest::Reply get(const std::string& path, const std::string& token) {
     return itest::request("GET", path, "", {"Authorization: Bearer " + token});
 }
@@ -65,74 +59,74 @@ TEST_GROUP(Catalog) {
 };
 
 TEST(Catalog, ConcertListNeedsNoToken) {
-    long id = itest::add_concert("--name 'Catalog list' --dates " + day(5));
+    long id = itest::add_concert("--name 'Catalog list' --dates " + itest::day(5));
     itest::Reply r = itest::request("GET", "/api/v1/concerts");
     LONGS_EQUAL(200, r.status);
     STRCMP_CONTAINS(("{\"concertId\":" + std::to_string(id) + ",\"name\":\"Catalog list\"}").c_str(), r.body.c_str());
 }
 
 TEST(Catalog, DatesAreTodayOnwardAscending) {
-    long id = itest::add_concert("--name Dates --dates " + day(3) + "," + day(0) + "," + day(1) + " --seats 2");
+    long id = itest::add_concert("--name Dates --dates " + itest::day(3) + "," + itest::day(0) + "," + itest::day(1) + " --seats 2");
     // A past date, written directly (concertctl refuses to add one).
     itest::exec("INSERT INTO concert_dates (concert_id, play_date, total_seats) VALUES (" + std::to_string(id) +
                 ", CURRENT_DATE() - INTERVAL 1 DAY, 1)");
     itest::exec("INSERT INTO seats (concert_date_id, seat_number, price) SELECT id, 1, 5 FROM concert_dates "
                 "WHERE concert_id = " + std::to_string(id) + " AND play_date < CURRENT_DATE()");
-    STRCMP_EQUAL(("[\"" + day(0) + "\",\"" + day(1) + "\",\"" + day(3) + "\"]").c_str(), dates_of(id, token).c_str());
+    STRCMP_EQUAL(("[\"" + itest::day(0) + "\",\"" + itest::day(1) + "\",\"" + itest::day(3) + "\"]").c_str(), dates_of(id, token).c_str());
 }
 
 TEST(Catalog, SeatsAreListedWithTotalAndPrice) {
-    long id = itest::add_concert("--name Seats --dates " + day(2) + " --seats 3 --price 70000");
-    itest::Reply r = get(seats_path(id, day(2)), token);
+    long id = itest::add_concert("--name Seats --dates " + itest::day(2) + " --seats 3 --price 70000");
+    itest::Reply r = get(seats_path(id, itest::day(2)), token);
     LONGS_EQUAL(200, r.status);
-    STRCMP_EQUAL(("{\"concertId\":" + std::to_string(id) + ",\"date\":\"" + day(2) +
+    STRCMP_EQUAL(("{\"concertId\":" + std::to_string(id) + ",\"date\":\"" + itest::day(2) +
                   "\",\"totalSeats\":3,\"seats\":[{\"seatNumber\":1,\"price\":70000},"
                   "{\"seatNumber\":2,\"price\":70000},{\"seatNumber\":3,\"price\":70000}]}").c_str(),
                  r.body.c_str());
 }
 
 TEST(Catalog, DefaultsAreFiftySeatsAtOneHundredThousand) {
-    long id = itest::add_concert("--name Defaults --dates " + day(2));
-    itest::Reply r = get(seats_path(id, day(2)), token);
+    long id = itest::add_concert("--name Defaults --dates " + itest::day(2));
+    itest::Reply r = get(seats_path(id, itest::day(2)), token);
     STRCMP_CONTAINS("\"totalSeats\":50", r.body.c_str());
     STRCMP_CONTAINS("{\"seatNumber\":50,\"price\":100000}", r.body.c_str());
 }
 
 TEST(Catalog, HeldSeatIsTakenUntilItsHoldExpires) {
-    long id = itest::add_concert("--name Holds --dates " + day(2) + " --seats 4");
-    set_seats(id, day(2), "1", "HELD", "NOW(3) + INTERVAL 1 HOUR");
-    set_seats(id, day(2), "2", "HELD", "NOW(3) - INTERVAL 1 SECOND");
-    set_seats(id, day(2), "3", "SOLD", "NULL");
-    STRCMP_EQUAL("2,4", seat_numbers(get(seats_path(id, day(2)), token)).c_str());
+    long id = itest::add_concert("--name Holds --dates " + itest::day(2) + " --seats 4");
+    set_seats(id, itest::day(2), "1", "HELD", "NOW(3) + INTERVAL 1 HOUR");
+    set_seats(id, itest::day(2), "2", "HELD", "NOW(3) - INTERVAL 1 SECOND");
+    set_seats(id, itest::day(2), "3", "SOLD", "NULL");
+    STRCMP_EQUAL("2,4", seat_numbers(get(seats_path(id, itest::day(2)), token)).c_str());
 }
 
 TEST(Catalog, SoldOutOrFullyHeldDatesAreNotListed) {
-    long id = itest::add_concert("--name Full --dates " + day(1) + "," + day(2) + "," + day(3) + " --seats 2");
-    set_seats(id, day(1), "1,2", "SOLD", "NULL");
-    set_seats(id, day(2), "1", "SOLD", "NULL");
-    set_seats(id, day(2), "2", "HELD", "NOW(3) + INTERVAL 1 HOUR");
-    STRCMP_EQUAL(("[\"" + day(3) + "\"]").c_str(), dates_of(id, token).c_str());
-    itest::Reply r = get(seats_path(id, day(1)), token);
+    long id = itest::add_concert("--name Full --dates " + itest::day(1) + "," + itest::day(2) + "," + itest::day(3) + " --seats 2");
+    set_seats(id, itest::day(1), "1,2", "SOLD", "NULL");
+    set_seats(id, itest::day(2), "1", "SOLD", "NULL");
+    set_seats(id, itest::day(2), "2", "HELD", "NOW(3) + INTERVAL 1 HOUR");
+    STRCMP_EQUAL(("[\"" + itest::day(3) + "\"]").c_str(), dates_of(id, token).c_str());
+    itest::Reply r = get(seats_path(id, itest::day(1)), token);
     LONGS_EQUAL(200, r.status);
     STRCMP_CONTAINS("\"totalSeats\":2,\"seats\":[]", r.body.c_str());
 }
 
 TEST(Catalog, ConcertWithNoDatesLeftIsAnEmptyList) {
-    long id = itest::add_concert("--name Gone --dates " + day(1) + " --seats 1");
-    set_seats(id, day(1), "1", "SOLD", "NULL");
+    long id = itest::add_concert("--name Gone --dates " + itest::day(1) + " --seats 1");
+    set_seats(id, itest::day(1), "1", "SOLD", "NULL");
     STRCMP_EQUAL("[]", dates_of(id, token).c_str());
 }
 
 TEST(Catalog, TokenIsRequiredAndMustBeActive) {
-    long id = itest::add_concert("--name Tokens --dates " + day(1));
+    long id = itest::add_concert("--name Tokens --dates " + itest::day(1));
     std::string dates = "/api/v1/concerts/" + std::to_string(id) + "/available-dates";
     STRCMP_EQUAL("", itest::error_problem(itest::request("GET", dates), 401).c_str());
-    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", seats_path(id, day(1))), 401).c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", seats_path(id, itest::day(1))), 401).c_str());
     itest::redis().command({"HSET", "{q}:settings", "queue.capacity", "1"});
     itest::Reply waiting = itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + itest::new_user() + "\"}");
     std::string waiting_token = itest::text_field(waiting.json().get(), "token");
     STRCMP_EQUAL("", itest::error_problem(get(dates, waiting_token), 403, "Queue token is not active").c_str());
-    STRCMP_EQUAL("", itest::error_problem(get(seats_path(id, day(1)), waiting_token), 403).c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(seats_path(id, itest::day(1)), waiting_token), 403).c_str());
     itest::request("DELETE", "/api/v1/queue/token", "", {"Authorization: Bearer " + token});
     STRCMP_EQUAL("", itest::error_problem(get(dates, token), 403, "Queue token is not active").c_str());
 }
@@ -144,11 +138,11 @@ TEST(Catalog, BadConcertIdsAre400AndUnknownOnes404) {
     }
     STRCMP_EQUAL("", itest::error_problem(get("/api/v1/concerts/999999/available-dates", token), 404,
                                           "Concert not found").c_str());
-    STRCMP_EQUAL("", itest::error_problem(get(seats_path(999999, day(1)), token), 404, "Concert not found").c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(seats_path(999999, itest::day(1)), token), 404, "Concert not found").c_str());
 }
 
 TEST(Catalog, BadDatesAre400AndUnplayedOnes404) {
-    long id = itest::add_concert("--name BadDates --dates " + day(1));
+    long id = itest::add_concert("--name BadDates --dates " + itest::day(1));
     std::string base = "/api/v1/concerts/" + std::to_string(id) + "/available-seats";
     STRCMP_EQUAL("", itest::error_problem(get(base, token), 400, "date is required").c_str());
     STRCMP_EQUAL("", itest::error_problem(get(base + "?date=", token), 400, "date is required").c_str());
@@ -156,25 +150,25 @@ TEST(Catalog, BadDatesAre400AndUnplayedOnes404) {
         STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + bad, token), 400,
                                               "date must be a real calendar date (YYYY-MM-DD)").c_str());
     }
-    STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + day(1) + "&date=" + day(1), token), 400).c_str());
-    STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + day(2), token), 404, "Concert date not found").c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + itest::day(1) + "&date=" + itest::day(1), token), 400).c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + itest::day(2), token), 404, "Concert date not found").c_str());
 }
 
 TEST(Catalog, PastDateIs400) {
-    long id = itest::add_concert("--name Past --dates " + day(1));
+    long id = itest::add_concert("--name Past --dates " + itest::day(1));
     itest::exec("INSERT INTO concert_dates (concert_id, play_date, total_seats) VALUES (" + std::to_string(id) +
                 ", CURRENT_DATE() - INTERVAL 3 DAY, 1)");
-    STRCMP_EQUAL("", itest::error_problem(get(seats_path(id, day(-3)), token), 400, "date has already passed").c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(seats_path(id, itest::day(-3)), token), 400, "date has already passed").c_str());
 }
 
 TEST(Catalog, ConcertAddRefusesBadInputAndWritesNothing) {
     std::string before = itest::scalar("SELECT COUNT(*) FROM concerts");
     int rc = 0;
     const std::vector<std::string> bad_options = {
-         "--name X --dates 2027-02-30", "--name X --dates " + day(1) + "," + day(1), "--name X --dates " + day(1) + " --seats 0",
-          "--name X --dates " + day(1) + " --seats 1001", "--name X --dates " + day(1) + " --price -5",
-          "--name X --dates " + day(1) + "," + day(-1), "--dates " + day(1), "--name X", "--name '' --dates " + day(1),
-          "--name X --dates " + day(1) + " --colour red"};
+         "--name X --dates 2027-02-30", "--name X --dates " + itest::day(1) + "," + itest::day(1), "--name X --dates " + itest::day(1) + " --seats 0",
+          "--name X --dates " + itest::day(1) + " --seats 1001", "--name X --dates " + itest::day(1) + " --price -5",
+          "--name X --dates " + itest::day(1) + "," + itest::day(-1), "--dates " + itest::day(1), "--name X", "--name '' --dates " + itest::day(1),
+          "--name X --dates " + itest::day(1) + " --colour red"};
     for (const std::string& bad : bad_options) {
         std::string out = itest::concertctl("concert add " + bad, &rc);
         CHECK_TEXT(rc != 0, bad.c_str());
@@ -185,9 +179,9 @@ TEST(Catalog, ConcertAddRefusesBadInputAndWritesNothing) {
 
 TEST(Catalog, ConcertAddPrintsIdAndDates) {
     int rc = -1;
-    std::string out = itest::concertctl("concert add --name Printed --dates " + day(4) + "," + day(3) + " --seats 1000", &rc);
+    std::string out = itest::concertctl("concert add --name Printed --dates " + itest::day(4) + "," + itest::day(3) + " --seats 1000", &rc);
     LONGS_EQUAL(0, rc);
-    STRCMP_CONTAINS(("\"dates\":[\"" + day(4) + "\",\"" + day(3) + "\"]").c_str(), out.c_str());
+    STRCMP_CONTAINS(("\"dates\":[\"" + itest::day(4) + "\",\"" + itest::day(3) + "\"]").c_str(), out.c_str());
     concert::JsonPtr obj(cJSON_Parse(out.c_str()));
     long id = static_cast<long>(cJSON_GetObjectItemCaseSensitive(obj.get(), "concertId")->valuedouble);
     STRCMP_EQUAL("2000", itest::scalar("SELECT COUNT(*) FROM seats s JOIN concert_dates d ON d.id = s.concert_date_id "

@@ -1,6 +1,8 @@
 #include "client.hpp"
 
 #include <cctype>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 
@@ -157,6 +159,32 @@ std::string scalar(const std::string& sql) {
         concert::ResultPtr rs(st.executeQuery());
         return rs->next() ? std::string(rs->getString(1)) : std::string();
     });
+}
+
+QueueFixture::QueueFixture() {
+    redis().command({"FLUSHDB"});
+    redis().command({"HSET", "{q}:settings", "queue.capacity", "100000"});
+}
+
+QueueFixture::~QueueFixture() {
+    redis().command({"FLUSHDB"});
+    if (changed_) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+}
+
+void QueueFixture::set(const char* name, long value) {
+    redis().command({"HSET", "{q}:settings", name, std::to_string(value)});
+    changed_ = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+}
+
+std::string day(int offset) {
+    return scalar("SELECT DATE_FORMAT(CURRENT_DATE() + INTERVAL " + std::to_string(offset) + " DAY, '%Y-%m-%d')");
+}
+
+std::string check_problem() {
+    int rc = -1;
+    std::string report = concertctl("check", &rc);
+    return rc == 0 && report.find("\"ok\":true") != std::string::npos ? "" : report;
 }
 
 std::string active_token() {

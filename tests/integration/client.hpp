@@ -58,6 +58,26 @@ std::string active_token();
 // `concertctl concert add` with these options; returns the concert id.
 long add_concert(const std::string& options);
 
+// Redis state for one test: an empty queue with room for everyone, default
+// settings otherwise. set() changes a setting and waits until every handler
+// sees it (they keep settings for up to a second); the destructor empties
+// Redis and, if settings changed, waits for handlers to forget them.
+class QueueFixture {
+public:
+    QueueFixture();
+    ~QueueFixture();
+    void set(const char* name, long value);
+
+private:
+    bool changed_ = false;
+};
+
+// A date relative to the database's today (UTC), as YYYY-MM-DD.
+std::string day(int offset);
+
+// `concertctl check` exits 0 and reports no violation; "" if so, else the report.
+std::string check_problem();
+
 // Signs up a new user through the API; returns the user id.
 std::string new_user(const std::string& name = "tester");
 

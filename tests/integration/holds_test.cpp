@@ -2,6 +2,7 @@
 // processes, the hold cap, expiry, and concertctl sweep.
 
 #include <algorithm>
+#include <memory>
 #include <chrono>
 #include <numeric>
 #include <random>
@@ -16,11 +17,6 @@
 #include <CppUTest/TestHarness.h>
 
 namespace {
-
-std::string day(int offset) {
-    return itest::scalar("SELECT DATE_FORMAT(CURRENT_DATE() + INTERVAL " + std::to_string(offset) +
-                         " DAY, '%Y-%m-%d')");
-}
 
 std::string hold_body(long concert, const std::string& date, long seat) {
     return "{\"concertId\":" + std::to_string(concert) + ",\"date\":\"" + date +
@@ -38,12 +34,6 @@ std::vector<std::string> active_tokens(int n) {
     return out;
 }
 
-void check_is_clean() {
-    int rc = -1;
-    std::string report = itest::concertctl("check", &rc);
-    LONGS_EQUAL_TEXT(0, rc, report.c_str());
-}
-
 std::string count_sql(const std::string& where) { return itest::scalar("SELECT COUNT(*) FROM " + where); }
 
 std::string seats_of(long concert, const std::string& condition) {
@@ -54,31 +44,20 @@ std::string seats_of(long concert, const std::string& condition) {
 }  // namespace
 
 TEST_GROUP(Holds) {
-    bool settings_changed = false;
-    void setup() override {
-        itest::redis().command({"FLUSHDB"});
-        itest::redis().command({"HSET", "{q}:settings", "queue.capacity", "100000"});
-    }
-    void teardown() override {
-        itest::redis().command({"FLUSHDB"});
-        // Handlers keep settings for up to a second: let changed ones lapse.
-        if (settings_changed) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    }
-    void set(const char* name, long value) {
-        itest::redis().command({"HSET", "{q}:settings", name, std::to_string(value)});
-        settings_changed = true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    }
+    std::unique_ptr<itest::QueueFixture> queue;
+    void setup() override { queue = std::make_unique<itest::QueueFixture>(); }
+    void teardown() override { queue.reset(); }
+    void set(const char* name, long value) { queue->set(name, value); }
 };
 
 TEST(Holds, FreeSeatIsHeldWithExpiryAndPrice) {
-    long concert = itest::add_concert("--name Hold --dates " + day(3) + " --seats 5 --price 77000");
+    long concert = itest::add_concert("--name Hold --dates " + itest::day(3) + " --seats 5 --price 77000");
     std::string token = itest::active_token();
-    itest::Reply r = hold(token, concert, day(3), 4);
+    itest::Reply r = hold(token, concert, itest::day(3), 4);
     LONGS_EQUAL(201, r.status);
     concert::JsonPtr obj = r.json();
     STRCMP_EQUAL("TEMPORARILY_RESERVED", itest::text_field(obj.get(), "status").c_str());
-    STRCMP_EQUAL(day(3).c_str(), itest::text_field(obj.get(), "date").c_str());
+    STRCMP_EQUAL(itest::day(3).c_str(), itest::text_field(obj.get(), "date").c_str());
     LONGS_EQUAL(36, itest::text_field(obj.get(), "reservationId").size());
     CHECK_EQUAL(77000, cJSON_GetObjectItemCaseSensitive(obj.get(), "price")->valuedouble);
     CHECK_EQUAL(4, cJSON_GetObjectItemCaseSensitive(obj.get(), "seatNumber")->valuedouble);
@@ -91,12 +70,12 @@ TEST(Holds, FreeSeatIsHeldWithExpiryAndPrice) {
                                              "', '%Y-%m-%dT%H:%i:%s.%fZ'))");
     CHECK(std::stol(seconds_left) >= 298 && std::stol(seconds_left) <= 300);
     STRCMP_EQUAL("1", seats_of(concert, "s.seat_number = 4 AND s.status = 'HELD'").c_str());
-    STRCMP_EQUAL("", itest::error_problem(hold(itest::active_token(), concert, day(3), 4), 409,
+    STRCMP_EQUAL("", itest::error_problem(hold(itest::active_token(), concert, itest::day(3), 4), 409,
                                           "Seat is already reserved").c_str());
 }
 
 TEST(Holds, FiftyClientsOnTwoInstancesRaceForOneSeatAndOneWins) {
-    std::string date = day(2);
+    std::string date = itest::day(2);
     long concert = itest::add_concert("--name Race1 --dates " + date);
     std::vector<std::string> tokens = active_tokens(50);
     std::vector<std::string> out = itest::in_processes(50, [&](int i) {
@@ -105,13 +84,13 @@ TEST(Holds, FiftyClientsOnTwoInstancesRaceForOneSeatAndOneWins) {
     });
     LONGS_EQUAL(1, std::count(out.begin(), out.end(), "201 "));
     LONGS_EQUAL(49, std::count(out.begin(), out.end(), "409 Seat is already reserved"));
-    check_is_clean();
+    STRCMP_EQUAL("", itest::check_problem().c_str());
     STRCMP_EQUAL("1", count_sql("reservations r JOIN seats s ON s.id = r.seat_id JOIN concert_dates d ON "
                                 "d.id = s.concert_date_id WHERE d.concert_id = " + std::to_string(concert)).c_str());
 }
 
 TEST(Holds, HundredClientsTakeFiftySeatsEachExactlyOnce) {
-    std::string date = day(2);
+    std::string date = itest::day(2);
     long concert = itest::add_concert("--name Race50 --dates " + date);
     std::vector<std::string> tokens = active_tokens(100);
     std::vector<std::string> out = itest::in_processes(100, [&](int i) {
@@ -141,20 +120,20 @@ TEST(Holds, HundredClientsTakeFiftySeatsEachExactlyOnce) {
     // No one holds more than the cap.
     STRCMP_EQUAL("0", count_sql("(SELECT holder_id FROM seats WHERE status = 'HELD' AND hold_expires_at > NOW(3) "
                                 "GROUP BY holder_id HAVING COUNT(*) > 4) over_cap").c_str());
-    check_is_clean();
+    STRCMP_EQUAL("", itest::check_problem().c_str());
 }
 
 TEST(Holds, UserAtTheCapGets409) {
     set("hold.max_per_user", 2);
-    long concert = itest::add_concert("--name Cap --dates " + day(2));
+    long concert = itest::add_concert("--name Cap --dates " + itest::day(2));
     std::string token = itest::active_token();
-    LONGS_EQUAL(201, hold(token, concert, day(2), 1).status);
-    LONGS_EQUAL(201, hold(token, concert, day(2), 2).status);
-    STRCMP_EQUAL("", itest::error_problem(hold(token, concert, day(2), 3), 409, "Hold limit reached").c_str());
+    LONGS_EQUAL(201, hold(token, concert, itest::day(2), 1).status);
+    LONGS_EQUAL(201, hold(token, concert, itest::day(2), 2).status);
+    STRCMP_EQUAL("", itest::error_problem(hold(token, concert, itest::day(2), 3), 409, "Hold limit reached").c_str());
 }
 
 TEST(Holds, TenSimultaneousHoldsOfOneUserStopAtTheCap) {
-    std::string date = day(2);
+    std::string date = itest::day(2);
     long concert = itest::add_concert("--name Cap10 --dates " + date);
     std::string token = itest::active_token();
     std::vector<std::string> out = itest::in_processes(10, [&](int i) {
@@ -164,29 +143,29 @@ TEST(Holds, TenSimultaneousHoldsOfOneUserStopAtTheCap) {
     CHECK(created >= 1 && created <= 4);
     LONGS_EQUAL(10 - created, std::count(out.begin(), out.end(), "409") + std::count(out.begin(), out.end(), "503"));
     STRCMP_EQUAL(std::to_string(created).c_str(), seats_of(concert, "s.status = 'HELD'").c_str());
-    check_is_clean();
+    STRCMP_EQUAL("", itest::check_problem().c_str());
 }
 
 TEST(Holds, LapsedHoldFreesTheSeatForAnotherUser) {
     set("hold.seconds", 1);
-    long concert = itest::add_concert("--name Lapse --dates " + day(2));
-    itest::Reply first = hold(itest::active_token(), concert, day(2), 9);
+    long concert = itest::add_concert("--name Lapse --dates " + itest::day(2));
+    itest::Reply first = hold(itest::active_token(), concert, itest::day(2), 9);
     LONGS_EQUAL(201, first.status);
     std::string other = itest::active_token();
-    LONGS_EQUAL(409, hold(other, concert, day(2), 9).status);
+    LONGS_EQUAL(409, hold(other, concert, itest::day(2), 9).status);
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-    LONGS_EQUAL(201, hold(other, concert, day(2), 9).status);
+    LONGS_EQUAL(201, hold(other, concert, itest::day(2), 9).status);
     std::string first_id = itest::text_field(first.json().get(), "reservationId");
     STRCMP_EQUAL("EXPIRED", itest::scalar("SELECT status FROM reservations WHERE id = '" + first_id + "'").c_str());
 }
 
 TEST(Holds, SweepIsIdempotentAndConcurrentSweepsShareTheWork) {
     set("hold.seconds", 1);
-    long concert = itest::add_concert("--name Sweep --dates " + day(2));
+    long concert = itest::add_concert("--name Sweep --dates " + itest::day(2));
     for (int user = 0; user < 3; ++user) {
         std::string token = itest::active_token();
-        LONGS_EQUAL(201, hold(token, concert, day(2), 2 * user + 1).status);
-        LONGS_EQUAL(201, hold(token, concert, day(2), 2 * user + 2).status);
+        LONGS_EQUAL(201, hold(token, concert, itest::day(2), 2 * user + 1).status);
+        LONGS_EQUAL(201, hold(token, concert, itest::day(2), 2 * user + 2).status);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     long lapsed = std::stol(count_sql("reservations WHERE status = 'TEMPORARILY_RESERVED' AND expires_at <= NOW(3)"));
@@ -201,25 +180,25 @@ TEST(Holds, SweepIsIdempotentAndConcurrentSweepsShareTheWork) {
     LONGS_EQUAL(lapsed, total);
     STRCMP_EQUAL("{\"expired\":0}\n", itest::concertctl("sweep").c_str());
     STRCMP_EQUAL("6", seats_of(concert, "s.status = 'FREE' AND s.seat_number <= 6").c_str());
-    check_is_clean();
+    STRCMP_EQUAL("", itest::check_problem().c_str());
 }
 
 TEST(Holds, BadBodiesAre400) {
-    long concert = itest::add_concert("--name Bad --dates " + day(2) + " --seats 50");
+    long concert = itest::add_concert("--name Bad --dates " + itest::day(2) + " --seats 50");
     std::string token = itest::active_token();
     auto post = [&](const std::string& body) {
         return itest::request("POST", "/api/v1/reservations", body, {"Authorization: Bearer " + token});
     };
     std::string c = std::to_string(concert);
-    STRCMP_EQUAL("", itest::error_problem(post("{\"date\":\"" + day(2) + "\",\"seatNumber\":1}"), 400,
+    STRCMP_EQUAL("", itest::error_problem(post("{\"date\":\"" + itest::day(2) + "\",\"seatNumber\":1}"), 400,
                                           "concertId is required").c_str());
-    STRCMP_EQUAL("", itest::error_problem(post("{\"concertId\":\"" + c + "\",\"date\":\"" + day(2) +
+    STRCMP_EQUAL("", itest::error_problem(post("{\"concertId\":\"" + c + "\",\"date\":\"" + itest::day(2) +
                                                "\",\"seatNumber\":1}"), 400, "concertId must be an integer").c_str());
-    STRCMP_EQUAL("", itest::error_problem(post(hold_body(concert, day(2), 0)), 400,
+    STRCMP_EQUAL("", itest::error_problem(post(hold_body(concert, itest::day(2), 0)), 400,
                                           "seatNumber must be between 1 and 9007199254740991").c_str());
-    STRCMP_EQUAL("", itest::error_problem(post(hold_body(concert, day(2), 51)), 400,
+    STRCMP_EQUAL("", itest::error_problem(post(hold_body(concert, itest::day(2), 51)), 400,
                                           "seatNumber must be between 1 and 50").c_str());
-    STRCMP_EQUAL("", itest::error_problem(post("{\"concertId\":" + c + ",\"date\":\"" + day(2) +
+    STRCMP_EQUAL("", itest::error_problem(post("{\"concertId\":" + c + ",\"date\":\"" + itest::day(2) +
                                                "\",\"seatNumber\":1.5}"), 400, "seatNumber must be an integer").c_str());
     STRCMP_EQUAL("", itest::error_problem(post(hold_body(concert, "2027-02-30", 1)), 400,
                                           "date must be a real calendar date (YYYY-MM-DD)").c_str());
@@ -227,20 +206,20 @@ TEST(Holds, BadBodiesAre400) {
 }
 
 TEST(Holds, UnknownConcertOrDateIs404AndPastDate400) {
-    long concert = itest::add_concert("--name Missing --dates " + day(2));
+    long concert = itest::add_concert("--name Missing --dates " + itest::day(2));
     std::string token = itest::active_token();
-    STRCMP_EQUAL("", itest::error_problem(hold(token, 99999999, day(2), 1), 404, "Concert not found").c_str());
-    STRCMP_EQUAL("", itest::error_problem(hold(token, concert, day(3), 1), 404, "Concert date not found").c_str());
+    STRCMP_EQUAL("", itest::error_problem(hold(token, 99999999, itest::day(2), 1), 404, "Concert not found").c_str());
+    STRCMP_EQUAL("", itest::error_problem(hold(token, concert, itest::day(3), 1), 404, "Concert date not found").c_str());
     itest::exec("INSERT INTO concert_dates (concert_id, play_date, total_seats) VALUES (" + std::to_string(concert) +
                 ", CURRENT_DATE() - INTERVAL 2 DAY, 1)");
-    STRCMP_EQUAL("", itest::error_problem(hold(token, concert, day(-2), 1), 400, "date has already passed").c_str());
+    STRCMP_EQUAL("", itest::error_problem(hold(token, concert, itest::day(-2), 1), 400, "date has already passed").c_str());
 }
 
 TEST(Holds, TokenMustBeActive) {
-    long concert = itest::add_concert("--name Active --dates " + day(2));
-    STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/reservations", hold_body(concert, day(2), 1)),
+    long concert = itest::add_concert("--name Active --dates " + itest::day(2));
+    STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/reservations", hold_body(concert, itest::day(2), 1)),
                                           401).c_str());
     std::string token = itest::active_token();
     itest::request("DELETE", "/api/v1/queue/token", "", {"Authorization: Bearer " + token});
-    STRCMP_EQUAL("", itest::error_problem(hold(token, concert, day(2), 1), 403, "Queue token is not active").c_str());
+    STRCMP_EQUAL("", itest::error_problem(hold(token, concert, itest::day(2), 1), 403, "Queue token is not active").c_str());
 }

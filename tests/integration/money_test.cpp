@@ -3,6 +3,7 @@
 // `concertctl check` after each race.
 
 #include <algorithm>
+#include <memory>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -13,11 +14,6 @@
 #include <CppUTest/TestHarness.h>
 
 namespace {
-
-std::string day(int offset) {
-    return itest::scalar("SELECT DATE_FORMAT(CURRENT_DATE() + INTERVAL " + std::to_string(offset) +
-                         " DAY, '%Y-%m-%d')");
-}
 
 struct Customer {
     std::string id;
@@ -63,31 +59,18 @@ long number(const itest::Reply& r, const char* field) {
     return cJSON_IsNumber(item) ? static_cast<long>(item->valuedouble) : -1;
 }
 
-void check_is_clean() {
-    int rc = -1;
-    std::string report = itest::concertctl("check", &rc);
-    LONGS_EQUAL_TEXT(0, rc, report.c_str());
-    STRCMP_CONTAINS("\"ok\":true", report.c_str());
-}
-
 }  // namespace
 
 TEST_GROUP(Money) {
-    bool settings_changed = false;
-    void setup() override {
-        itest::redis().command({"FLUSHDB"});
-        itest::redis().command({"HSET", "{q}:settings", "queue.capacity", "100000"});
-    }
-    void teardown() override {
-        itest::redis().command({"FLUSHDB"});
-        if (settings_changed) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    }
+    std::unique_ptr<itest::QueueFixture> queue;
+    void setup() override { queue = std::make_unique<itest::QueueFixture>(); }
+    void teardown() override { queue.reset(); }
 };
 
 TEST(Money, FullJourneyEndsWithASoldSeatAndAnExpiredToken) {
-    long concert = itest::add_concert("--name Journey --dates " + day(5) + " --price 120000");
+    long concert = itest::add_concert("--name Journey --dates " + itest::day(5) + " --price 120000");
     Customer c = customer();
-    std::string reservation = hold(c, concert, day(5), 10);
+    std::string reservation = hold(c, concert, itest::day(5), 10);
     CHECK(!reservation.empty());
     itest::Reply charged = charge(c, 150000);
     LONGS_EQUAL(200, charged.status);
@@ -117,7 +100,7 @@ TEST(Money, FullJourneyEndsWithASoldSeatAndAnExpiredToken) {
     STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 403, "Queue token is not active").c_str());
     STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/users/" + c.id + "/balance", "", {c.auth()}),
                                           403, "Queue token has expired").c_str());
-    check_is_clean();
+    STRCMP_EQUAL("", itest::check_problem().c_str());
 }
 
 TEST(Money, BalanceIsReadWithAWaitingToken) {
@@ -133,9 +116,9 @@ TEST(Money, BalanceIsReadWithAWaitingToken) {
 }
 
 TEST(Money, InsufficientBalanceIs402AndChangesNothing) {
-    long concert = itest::add_concert("--name Short --dates " + day(5) + " --price 50000");
+    long concert = itest::add_concert("--name Short --dates " + itest::day(5) + " --price 50000");
     Customer c = customer();
-    std::string reservation = hold(c, concert, day(5), 1);
+    std::string reservation = hold(c, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(c, 49999).status);
     STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 402, "Insufficient balance").c_str());
     LONGS_EQUAL(49999, balance_of(c));
@@ -148,12 +131,10 @@ TEST(Money, InsufficientBalanceIs402AndChangesNothing) {
 }
 
 TEST(Money, LapsedHoldIs400) {
-    itest::redis().command({"HSET", "{q}:settings", "hold.seconds", "1"});
-    settings_changed = true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    long concert = itest::add_concert("--name Lapsed --dates " + day(5));
+    queue->set("hold.seconds", 1);
+    long concert = itest::add_concert("--name Lapsed --dates " + itest::day(5));
     Customer c = customer();
-    std::string reservation = hold(c, concert, day(5), 2);
+    std::string reservation = hold(c, concert, itest::day(5), 2);
     LONGS_EQUAL(200, charge(c, 200000).status);
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 400, "Reservation has expired").c_str());
@@ -161,10 +142,10 @@ TEST(Money, LapsedHoldIs400) {
 }
 
 TEST(Money, PayingTwiceIs409) {
-    long concert = itest::add_concert("--name Twice --dates " + day(5));
+    long concert = itest::add_concert("--name Twice --dates " + itest::day(5));
     Customer c = customer();
-    std::string first = hold(c, concert, day(5), 1);
-    std::string second = hold(c, concert, day(5), 2);
+    std::string first = hold(c, concert, itest::day(5), 1);
+    std::string second = hold(c, concert, itest::day(5), 2);
     LONGS_EQUAL(200, charge(c, 300000).status);
     LONGS_EQUAL(200, pay(c, first).status);
     // The payment ended the token: take a new one to try again.
@@ -176,9 +157,9 @@ TEST(Money, PayingTwiceIs409) {
 }
 
 TEST(Money, SomeoneElsesOrUnknownReservationIs404) {
-    long concert = itest::add_concert("--name Others --dates " + day(5));
+    long concert = itest::add_concert("--name Others --dates " + itest::day(5));
     Customer owner = customer(), thief = customer();
-    std::string reservation = hold(owner, concert, day(5), 1);
+    std::string reservation = hold(owner, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(thief, 500000).status);
     STRCMP_EQUAL("", itest::error_problem(pay(thief, reservation), 404, "Reservation not found").c_str());
     STRCMP_EQUAL("", itest::error_problem(pay(thief, "01a205b4-376c-7510-adb7-2d373dc1d7c1"), 404).c_str());
@@ -212,7 +193,7 @@ TEST(Money, BalanceNeverPassesOneTrillion) {
     itest::Reply r = charge(c, 1);
     LONGS_EQUAL(200, r.status);
     LONGS_EQUAL(1000000000000, number(r, "balance"));
-    check_is_clean();
+    STRCMP_EQUAL("", itest::check_problem().c_str());
 }
 
 TEST(Money, OtherUsersBalanceAndChargeAre403) {
@@ -237,13 +218,13 @@ TEST(Money, FiftyConcurrentChargesOfOneUserAllApply) {
     for (int i = 0; i < 50; ++i) expected += 1000 + i;
     LONGS_EQUAL(expected, balance_of(c));
     STRCMP_EQUAL("50", itest::scalar("SELECT COUNT(*) FROM balance_ledger WHERE user_id = '" + c.id + "'").c_str());
-    check_is_clean();
+    STRCMP_EQUAL("", itest::check_problem().c_str());
 }
 
 TEST(Money, TenConcurrentPaymentsOfOneHoldDebitOnce) {
-    long concert = itest::add_concert("--name Pay10 --dates " + day(5) + " --price 70000");
+    long concert = itest::add_concert("--name Pay10 --dates " + itest::day(5) + " --price 70000");
     Customer c = customer();
-    std::string reservation = hold(c, concert, day(5), 1);
+    std::string reservation = hold(c, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(c, 1000000).status);
     std::vector<std::string> out = itest::in_processes(10, [&](int i) {
         return std::to_string(pay(c, reservation, "", i % 2).status);
@@ -253,7 +234,7 @@ TEST(Money, TenConcurrentPaymentsOfOneHoldDebitOnce) {
     LONGS_EQUAL(9, std::count(out.begin(), out.end(), "409") + std::count(out.begin(), out.end(), "403"));
     LONGS_EQUAL(930000, balance_of(c));
     STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM payments WHERE reservation_id = '" + reservation + "'").c_str());
-    check_is_clean();
+    STRCMP_EQUAL("", itest::check_problem().c_str());
 }
 
 TEST(Money, RetriedChargeWithTheSameKeyAppliesOnce) {
@@ -280,13 +261,13 @@ TEST(Money, ConcurrentRetriesWithOneKeyApplyOnce) {
     for (const std::string& o : out) STRCMP_EQUAL(out[0].c_str(), o.c_str());
     STRCMP_CONTAINS("200 ", out[0].c_str());
     LONGS_EQUAL(4321, balance_of(c));
-    check_is_clean();
+    STRCMP_EQUAL("", itest::check_problem().c_str());
 }
 
 TEST(Money, RetriedPaymentAnswersTheFirstResponseAfterTheTokenExpired) {
-    long concert = itest::add_concert("--name Retry --dates " + day(5));
+    long concert = itest::add_concert("--name Retry --dates " + itest::day(5));
     Customer c = customer();
-    std::string reservation = hold(c, concert, day(5), 1);
+    std::string reservation = hold(c, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(c, 100000).status);
     itest::Reply first = pay(c, reservation, "pay-1");
     LONGS_EQUAL(200, first.status);
@@ -295,5 +276,5 @@ TEST(Money, RetriedPaymentAnswersTheFirstResponseAfterTheTokenExpired) {
     STRCMP_EQUAL(first.body.c_str(), again.body.c_str());
     LONGS_EQUAL(0, balance_of(c));
     STRCMP_EQUAL("", itest::error_problem(pay(c, "01a205b4-376c-7510-adb7-2d373dc1d7c1", "pay-1"), 409).c_str());
-    check_is_clean();
+    STRCMP_EQUAL("", itest::check_problem().c_str());
 }
