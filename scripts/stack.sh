@@ -212,7 +212,7 @@ start_instance() {
     echo $! >"$dir/$name.pid"
     wait_for "$name" $! 10 test -S "$dir/$name.sock"
   done
-  sed -e "s|@PREFIX@|$prefix|g" -e "s|@RUN@|$dir|g" -e "s|@LOG@|$logs|g" -e "s|@INSTANCE@|$instance|g" \
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@RUN@|$dir|g" -e "s|@LOG@|$logs|g" -e "s|@INSTANCE@|$instance|g" -e "s|@ROOT@|$root|g" \
     -e "s|@HTTP_PORT@|$port|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" \
     "$root/nginx/local.conf.in" >"$prefix/nginx.conf"
   nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$logs/$instance-nginx-error.log" &
