@@ -3,6 +3,7 @@
 #   make          build every handler into bin/ and bin/concertctl
 #   make run      install what is missing, build, serve http://127.0.0.1:8080
 #   make test     install what is missing, build, run unit + integration tests
+#   make install  install for production (PREFIX, SYSCONFDIR, DESTDIR)
 #   make reset    wipe var/ (the local stack's data)
 #   make clean    remove build outputs
 #
@@ -38,8 +39,9 @@ INTEG_OBJ       := $(patsubst %.cpp,$(REL)/%.o,$(INTEG_SRC))
 
 UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
+TEST_TOOLS := build/socket_holder
 
-.PHONY: all deps run test unit integration reset clean
+.PHONY: all deps run test unit integration reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -82,6 +84,9 @@ $(INTEG_BIN): $(INTEG_OBJ) $(REL)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS) -lcurl -lCppUTest -lCppUTestExt
 
+build/%: $(REL)/tests/tools/%.o
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^
+
 # --- workflows ----------------------------------------------------------------
 deps:
 	$(Q)scripts/install-deps.sh
@@ -91,11 +96,18 @@ run: deps
 	$(Q)scripts/stack.sh run
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS)
 	$(Q)tests/run.sh
 
 unit: $(UNIT_BIN)
 	$(Q)$(UNIT_BIN)
+
+# PREFIX (/usr/local), SYSCONFDIR (/etc) and DESTDIR as usual.
+install: all
+	$(Q)scripts/install.sh install
+
+uninstall:
+	$(Q)scripts/install.sh uninstall
 
 reset:
 	rm -rf var

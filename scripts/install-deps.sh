@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ make                                  # toolchain
   libfcgi-dev libmysqlcppconn-dev libhiredis-dev libcjson-dev libssl-dev  # libraries
-  cpputest libcurl4-openssl-dev             # tests
+  cpputest libcurl4-openssl-dev systemd     # tests (systemd: systemd-analyze, systemd-socket-activate)
   nginx mariadb-server mariadb-client redis-server redis-tools curl  # the local stack
 )
 

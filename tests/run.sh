@@ -76,5 +76,13 @@ set -e
 grep -E '^(OK|Errors)|Failure|error' "$logs/integration.txt" || true
 count "$logs/integration.txt" $rc
 
+echo "== production operation checks"
+set +e
+tests/ops/run.sh "$state" 2>&1 | tee "$logs/ops.txt"
+set -e
+ops=$(grep -E '^ops: [0-9]+ passed, [0-9]+ failed$' "$logs/ops.txt" || echo "ops: 0 passed, 1 failed")
+passed=$((passed + $(echo "$ops" | awk '{print $2}')))
+failed=$((failed + $(echo "$ops" | awk '{print $4}')))
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

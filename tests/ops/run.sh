@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Production-operation checks, run by tests/run.sh while the integration
+# stack is up (its MariaDB and Redis serve the handlers started here):
+#
+#   install layout, systemd-analyze verify of every unit, nginx -t of the
+#   production site, that site serving a handler started by
+#   systemd-socket-activate, a pool restarted three times under load with no
+#   failed request, the token-issue rate limit, and uninstall.
+#
+#   tests/ops/run.sh STATE_DIR   -> "PASS name"/"FAIL name" lines, then
+#                                   "ops: N passed, N failed"
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+state=$1
+port=${OPS_HTTP_PORT:-18095}
+tmp=$(mktemp -d /tmp/concert-ops.XXXXXX)
+chmod 755 "$tmp"
+mkdir -p "$tmp/sock" "$tmp/log" "$tmp/nginx"
+passed=0
+failed=0
+pids=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# check NAME COMMAND...: runs one check, keeps its output for a failure.
+check() {
+  local name=$1
+  shift
+  if "$@" >"$tmp/$name.out" 2>&1; then
+    echo "PASS $name"
+    head -n 1 "$tmp/$name.out" | sed 's/^/    /'
+    passed=$((passed + 1))
+  else
+    echo "FAIL $name"
+    sed 's/^/    /' "$tmp/$name.out" | tail -n 25
+    failed=$((failed + 1))
+  fi
+}
+
+export CONCERT_DB_URL="unix://$state/mysql-run/mysqld.sock"
+export CONCERT_REDIS_SOCKET="$state/run/redis.sock"
+export CONCERT_TOKEN_SECRET
+CONCERT_TOKEN_SECRET=$(cat "$state/token-secret")
+export CONCERT_WORKERS=2
+prefix=$tmp/p/usr
+etc=$tmp/p/etc
+handlers=$(cd "$root/bin" && ls | grep -v '^concertctl$')
+
+install_layout() {
+  PREFIX=$prefix SYSCONFDIR=$etc "$root/scripts/install.sh" install
+  for h in $handlers; do test -x "$prefix/lib/concert/handlers/$h" || { echo "missing handler $h"; return 1; }; done
+  test -x "$prefix/bin/concertctl" && test -x "$prefix/lib/concert/migrate.sh"
+  test -f "$prefix/share/concert/sql/001_schema.sql"
+  grep -Eq '^CONCERT_TOKEN_SECRET=[0-9a-f]{64}$' "$etc/concert/concert.env" || { echo "no generated secret"; return 1; }
+  grep -q "ExecStart=$prefix/lib/concert/handlers/%i" "$etc/systemd/system/concert-handler@.service"
+  for h in $handlers; do
+    grep -q "concert-handler@$h.socket" "$etc/systemd/system/concert.target" || { echo "target misses $h"; return 1; }
+  done
+}
+
+units_verify() {
+  local units=(concert-sweep.service concert-sweep.timer concert.target)
+  for h in $handlers; do units+=("concert-handler@$h.socket" "concert-handler@$h.service"); done
+  cd "$etc/systemd/system" || return 1
+  local out
+  out=$(systemd-analyze verify "${units[@]}" 2>&1)
+  local rc=$?
+  echo "systemd-analyze verify ${#units[@]} units: exit $rc"
+  [ -n "$out" ] && echo "$out"
+  [ $rc -eq 0 ] && [ -z "$out" ]
+}
+
+# The installed production site, with its machine paths moved into $tmp,
+# wrapped in a minimal main configuration.
+production_nginx_config() {
+  sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e '/listen \[::\]:80;/d' \
+    -e "s|/var/log/nginx|$tmp/log|g" -e "s|/run/concert|$tmp/sock|g" \
+    "$etc/nginx/sites-available/concert.conf" >"$tmp/nginx/site.conf"
+  cat >"$tmp/nginx/nginx.conf" <<EOF
+$([ "$(id -u)" -eq 0 ] && echo "user root root;")
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/log/main-error.log;
+daemon off;
+events { worker_connections 1024; }
+http {
+    client_body_temp_path $tmp/nginx/body; proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi; uwsgi_temp_path $tmp/nginx/uwsgi; scgi_temp_path $tmp/nginx/scgi;
+    include $tmp/nginx/site.conf;
+}
+EOF
+  nginx -t -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/log/main-error.log"
+}
+
+start_production_nginx() {
+  nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/log/main-error.log" &
+  pids+=($!)
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0; sleep 0.1; done
+  return 1
+}
+
+socket_activation() {
+  (umask 000 && exec systemd-socket-activate -l "$tmp/sock/healthz.sock" -E CONCERT_DB_URL -E CONCERT_REDIS_SOCKET \
+    -E CONCERT_TOKEN_SECRET -E CONCERT_WORKERS "$root/bin/healthz" 2>"$tmp/log/healthz.log") &
+  pids+=($!)
+  for _ in $(seq 50); do [ -S "$tmp/sock/healthz.sock" ] && break; sleep 0.1; done
+  local headers body
+  body=$(curl -s -D "$tmp/headers" "http://127.0.0.1:$port/healthz")
+  echo "GET /healthz through the production site -> $body"
+  [ "$body" = '{"status":"ok","db":"ok","redis":"ok"}' ] || return 1
+  for h in X-Request-Id X-Content-Type-Options X-Frame-Options Content-Security-Policy Referrer-Policy; do
+    grep -qi "^$h:" "$tmp/headers" || { echo "missing header $h"; return 1; }
+  done
+  # One JSON access-log line for it, with the request id the client saw.
+  local rid
+  rid=$(grep -i '^X-Request-Id:' "$tmp/headers" | tr -d '\r' | awk '{print $2}')
+  grep -q "\"requestId\":\"$rid\"" "$tmp/log/concert.access.json" || { echo "request $rid not in the JSON access log"; return 1; }
+  grep "$rid" "$tmp/log/concert.access.json"
+}
+
+# Load from 8 loops of curl through nginx while the pool is restarted three
+# times; every request must succeed.
+restart_under_load() {
+  "$root/build/socket_holder" "$tmp/sock/users_create.sock" -- "$root/bin/users_create" 2>"$tmp/log/users_create.log" &
+  local holder=$!
+  pids+=($holder)
+  for _ in $(seq 50); do [ -S "$tmp/sock/users_create.sock" ] && break; sleep 0.1; done
+  local end=$((SECONDS + 6)) i loops=()
+  for i in $(seq 8); do
+    (while [ $SECONDS -lt $end ]; do
+      curl -s -o /dev/null -m 10 -w '%{http_code}\n' -X POST "http://127.0.0.1:$port/api/v1/users" -d '{"name":"load"}'
+    done >"$tmp/load.$i") &
+    loops+=($!)
+  done
+  for _ in 1 2 3; do
+    sleep 1.5
+    kill -HUP "$holder"
+  done
+  wait "${loops[@]}"
+  local sent ok
+  sent=$(cat "$tmp"/load.* | wc -l)
+  ok=$(cat "$tmp"/load.* | grep -c '^201$')
+  echo "restarted the users_create pool 3 times under load: sent $sent, succeeded $ok, failed $((sent - ok))"
+  cat "$tmp"/load.* | sort | uniq -c
+  [ "$(grep -c 'serving with' "$tmp/log/users_create.log")" -ge 4 ] || { echo "pool did not restart"; return 1; }
+  [ "$sent" -ge 100 ] && [ "$ok" -eq "$sent" ]
+}
+
+rate_limit() {
+  "$root/build/socket_holder" "$tmp/sock/queue_token_create.sock" -- "$root/bin/queue_token_create" \
+    2>"$tmp/log/queue_token_create.log" &
+  pids+=($!)
+  for _ in $(seq 50); do [ -S "$tmp/sock/queue_token_create.sock" ] && break; sleep 0.1; done
+  local i
+  for i in $(seq 60); do
+    curl -s -o "$tmp/rl.$i" -w '%{http_code}\n' -X POST "http://127.0.0.1:$port/api/v1/queue/token" -d '{}'
+  done >"$tmp/rl.codes"
+  local limited handled
+  limited=$(grep -c '^429$' "$tmp/rl.codes")
+  handled=$(grep -c '^400$' "$tmp/rl.codes")
+  echo "60 token requests from one address at once: $handled reached the handler, $limited got 429"
+  [ "$limited" -ge 30 ] && [ "$handled" -ge 20 ] && [ $((limited + handled)) -eq 60 ] &&
+    grep -q '"statusCode":429,"message":"Too many requests, slow down","error":"Too Many Requests"' "$tmp"/rl.[0-9]*
+}
+
+uninstall_leaves_config_only() {
+  PREFIX=$prefix SYSCONFDIR=$etc "$root/scripts/install.sh" uninstall
+  local left
+  left=$(find "$tmp/p" -type f | sed "s|$tmp/p||")
+  echo "left: $left"
+  [ "$left" = "/etc/concert/concert.env" ]
+}
+
+check install_layout install_layout
+check units_verify units_verify
+check production_nginx_config production_nginx_config
+if start_production_nginx; then
+  check socket_activation socket_activation
+  check restart_under_load restart_under_load
+  check rate_limit rate_limit
+else
+  echo "FAIL production nginx did not start"; cat "$tmp/log/main-error.log"
+  failed=$((failed + 3))
+fi
+check uninstall_leaves_config_only uninstall_leaves_config_only
+echo "ops: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
