@@ -98,7 +98,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     }
     concert::require_active(auth);
 
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    return concert::with_retries(deps.db, "payment", kAttempts, [&](int) -> std::optional<concert::Response> {
         State s = read_state(deps.db, reservation_id, auth.user_id);
         check_payable(s);
         std::int64_t new_balance = s.balance - s.price;
@@ -111,8 +111,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
                 st.setInt64(3, s.user_version);
             }) == 0) {
             deps.db.rollback();  // a charge or another request of the user: read again
-            concert::pause_before_retry(attempt);
-            continue;
+            return std::nullopt;
         }
         bool sold = deps.db.execute(kSell, [&](sql::PreparedStatement& st) {
                         st.setInt64(1, s.seat_id);
@@ -127,7 +126,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
             // Paid by a concurrent request, or lapsed since the read: the
             // next read says which, and answers with that error.
             deps.db.rollback();
-            continue;
+            return std::nullopt;
         }
         try {
             deps.db.execute(kInsertPayment, [&](sql::PreparedStatement& st) {
@@ -173,8 +172,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
                               " could not be expired now (" + e.what() + ") and lapses by its active time");
         }
         return response;
-    }
-    throw concert::HttpError{503, "Too many concurrent updates of this balance, try again", {{"Retry-After", "1"}}};
+    });
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     std::int64_t hold_seconds = settings.at("hold.seconds");
     std::int64_t max_per_user = settings.at("hold.max_per_user");
 
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    return concert::with_retries(deps.db, "hold", kAttempts, [&](int) -> std::optional<concert::Response> {
         Seat seat = look_up(deps.db, hold, auth.user_id);
         concert::check_hold(seat.lookup, hold.seat_number, max_per_user);
 
@@ -106,8 +106,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
                 st.setInt64(2, seat.user_version);
             }) == 0) {
             deps.db.rollback();  // the caller's own other request won: look again
-            concert::pause_before_retry(attempt);
-            continue;
+            return std::nullopt;
         }
         if (deps.db.execute(kHoldSeat, [&](sql::PreparedStatement& st) {
                 st.setString(1, auth.user_id);
@@ -145,8 +144,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         concert::add_string(out.get(), "expiresAt", expires_at);
         concert::add_int(out.get(), "price", price);
         return concert::json_response(201, concert::to_text(out.get()));
-    }
-    throw concert::HttpError{503, "Too many concurrent requests for this user, try again", {{"Retry-After", "1"}}};
+    });
 }
 
 }  // namespace

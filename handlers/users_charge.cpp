@@ -13,7 +13,6 @@
 #include "../shared/holds.hpp"
 #include "../shared/idempotency.hpp"
 #include "../shared/json.hpp"
-#include "../shared/log.hpp"
 #include "../shared/money.hpp"
 #include "../shared/runtime.hpp"
 
@@ -40,7 +39,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     }
     concert::require_live(auth);
 
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    return concert::with_retries(deps.db, "charge", kAttempts, [&](int) -> std::optional<concert::Response> {
         std::int64_t balance = 0, version = 0;
         deps.db.run(kRead, [&](sql::PreparedStatement& st) {
             st.setString(1, user_id);
@@ -60,9 +59,8 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
             return st.executeUpdate();
         });
         if (won == 0) {
-            deps.db.rollback();
-            concert::pause_before_retry(attempt);
-            continue;
+            deps.db.rollback();  // a concurrent charge or payment of this user won: read again
+            return std::nullopt;
         }
         deps.db.run(kLedger, [&](sql::PreparedStatement& st) {
             st.setString(1, user_id);
@@ -85,10 +83,8 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         // answer as it did, with no second effect.
         if (key && !concert::remember(deps.db, user_id, *key, fingerprint, response)) return response;
         deps.db.commit();
-        if (attempt > 0) concert::log_line("charge settled after " + std::to_string(attempt) + " retries");
         return response;
-    }
-    throw concert::HttpError{503, "Too many concurrent updates of this balance, try again", {{"Retry-After", "1"}}};
+    });
 }
 
 }  // namespace

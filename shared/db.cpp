@@ -36,6 +36,14 @@ void pause_before_retry(int attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
 }
 
+bool is_write_conflict(const sql::SQLException& e) {
+    return e.getErrorCode() == kErrDeadlock || e.getErrorCode() == kErrLockWaitTimeout;
+}
+
+void log_retries(const char* what, int retries) {
+    log_line(std::string(what) + ": settled after " + std::to_string(retries) + " retries");
+}
+
 bool is_connection_error(const sql::SQLException& e) {
     switch (e.getErrorCode()) {
         case 1053:  // server shutdown in progress

@@ -6,6 +6,7 @@
 // (it silently loses prepared statements and the autocommit state).
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -40,6 +41,16 @@ using ResultPtr = std::unique_ptr<sql::ResultSet>;
 // optimistic update is tried again, so that racing requests spread out
 // instead of colliding again in step.
 void pause_before_retry(int attempt);
+
+// True for the conflicts the database itself reports between concurrent
+// writers: deadlock 1213 (which is also how Galera reports a failed
+// certification at COMMIT) and lock wait timeout 1205. The transaction (or
+// statement) was rolled back, so trying the whole attempt again is safe.
+bool is_write_conflict(const sql::SQLException& e);
+
+// Logs that an optimistic write needed 'retries' more tries (for the record
+// of how contended a route is).
+void log_retries(const char* what, int retries);
 
 class Db {
 public:
@@ -89,6 +100,29 @@ private:
     bool reused_ = false;  // the connection served an earlier request
     bool in_transaction_ = false;
 };
+
+// The loop every optimistic write runs in: calls attempt(n) until it returns
+// a response, at most 'attempts' times, pausing (pause_before_retry) between
+// tries. attempt returns nullopt when its version-guarded UPDATE lost to a
+// concurrent writer, after rolling back; a write conflict that the database
+// reports (is_write_conflict) is rolled back here and counts the same.
+// After the last try: HttpError 503 with Retry-After, never a silent loss.
+template <class Fn>
+Response with_retries(Db& db, const char* what, int attempts, Fn&& attempt) {
+    for (int n = 0; n < attempts; ++n) {
+        try {
+            if (std::optional<Response> response = attempt(n)) {
+                if (n > 0) log_retries(what, n);
+                return *response;
+            }
+        } catch (const sql::SQLException& e) {
+            if (!is_write_conflict(e)) throw;
+            db.rollback();
+        }
+        pause_before_retry(n);
+    }
+    throw HttpError{503, std::string(what) + ": too many concurrent updates, try again", {{"Retry-After", "1"}}};
+}
 
 template <class Fn>
 auto Db::run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql::PreparedStatement&>())) {

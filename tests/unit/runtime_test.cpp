@@ -77,3 +77,50 @@ TEST(DbErrors, DeadlockAndLockWaitAre503) {
     LONGS_EQUAL(503, concert::http_error_for(sql::SQLException("", "40001", concert::kErrDeadlock)).status);
     LONGS_EQUAL(503, concert::http_error_for(sql::SQLException("", "HY000", concert::kErrLockWaitTimeout)).status);
 }
+
+TEST_GROUP(Retries) {
+    concert::Config config;
+    concert::Db db{config};
+    int calls = 0;
+};
+
+TEST(Retries, LostRacesAreTriedAgainUntilOneWins) {
+    concert::Response r = concert::with_retries(db, "test", 5, [&](int n) -> std::optional<concert::Response> {
+        ++calls;
+        if (n < 2) return std::nullopt;
+        return concert::json_response(200, "{}");
+    });
+    LONGS_EQUAL(200, r.status);
+    LONGS_EQUAL(3, calls);
+}
+
+TEST(Retries, DatabaseReportedConflictsAreTriedAgain) {
+    concert::Response r = concert::with_retries(db, "test", 5, [&](int n) -> std::optional<concert::Response> {
+        ++calls;
+        if (n == 0) throw sql::SQLException("Deadlock found", "40001", concert::kErrDeadlock);
+        return concert::json_response(201, "{}");
+    });
+    LONGS_EQUAL(201, r.status);
+    LONGS_EQUAL(2, calls);
+}
+
+TEST(Retries, OtherDatabaseErrorsAreNotRetried) {
+    CHECK_THROWS(sql::SQLException, concert::with_retries(db, "test", 5, [&](int) -> std::optional<concert::Response> {
+        ++calls;
+        throw sql::SQLException("Duplicate entry", "23000", concert::kErrDuplicateKey);
+    }));
+    LONGS_EQUAL(1, calls);
+}
+
+TEST(Retries, GivingUpIs503NeverASilentLoss) {
+    try {
+        concert::with_retries(db, "charge", 3, [&](int) -> std::optional<concert::Response> {
+            ++calls;
+            return std::nullopt;
+        });
+        FAIL("expected 503");
+    } catch (const concert::HttpError& e) {
+        LONGS_EQUAL(503, e.status);
+        LONGS_EQUAL(3, calls);
+    }
+}
