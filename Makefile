@@ -3,6 +3,7 @@
 #   make          build every handler into bin/ and bin/concertctl
 #   make run      install what is missing, build, serve http://127.0.0.1:8080
 #   make test     install what is missing, build, run unit + integration tests
+#   make bench    every route against the ceiling; writes bench/results/LATEST.{md,png}
 #   make install  install for production (PREFIX, SYSCONFDIR, DESTDIR)
 #   make reset    wipe var/ (the local stack's data)
 #   make clean    remove build outputs
@@ -41,7 +42,7 @@ UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
 TEST_TOOLS := build/socket_holder
 
-.PHONY: all deps run test unit integration reset clean install uninstall
+.PHONY: all deps run test bench unit integration reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -84,6 +85,16 @@ $(INTEG_BIN): $(INTEG_OBJ) $(REL)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS) -lcurl -lCppUTest -lCppUTestExt
 
+BENCH_BINS := build/bench/ping build/bench/load
+
+build/bench/ping: $(REL)/bench/ping.o $(REL)/libconcert.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
+
+build/bench/load: $(REL)/bench/load.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
+
 build/%: $(REL)/tests/tools/%.o
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^
 
@@ -98,6 +109,11 @@ run: deps
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS)
 	$(Q)tests/run.sh
+
+# Installs wrk and gnuplot if missing; BENCH_SECONDS per scenario (default 5).
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)bench/run.sh
 
 unit: $(UNIT_BIN)
 	$(Q)$(UNIT_BIN)

@@ -14,6 +14,8 @@
 #   --workers N        worker processes per handler pool (2)
 #   --ephemeral        tests: no Redis persistence, InnoDB without fsync per commit
 #   --ready-file F     create F once every part answers
+#   --bench            also serve the benchmark's ceilings (/__bench/nginx and
+#                      /__bench/ping, the latter from build/bench/ping)
 #   --second-http-port N  also start a second, independent set of handler
 #                      pools and nginx on this port (same MariaDB and Redis),
 #                      as a second host would be
@@ -31,6 +33,7 @@ workers=2
 ephemeral=0
 ready_file=
 second_http_port=
+bench=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --state) state=$2; shift 2 ;;
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
     --ephemeral) ephemeral=1; shift ;;
     --ready-file) ready_file=$2; shift 2 ;;
     --second-http-port) second_http_port=$2; shift 2 ;;
+    --bench) bench=1; shift ;;
     *) echo "stack: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -202,7 +206,12 @@ start_instance() {
   local instance=$1 dir=$2 port=$3 prefix=$state/nginx-$1
   mkdir -p "$dir" "$prefix"
   chmod 755 "$dir"
-  for bin in "$root"/bin/*; do
+  local bins=("$root"/bin/*) bench_include=""
+  if [ "$bench" -eq 1 ]; then
+    bins+=("$root/build/bench/ping")
+    bench_include="include $root/bench/nginx-bench.conf;"
+  fi
+  for bin in "${bins[@]}"; do
     local name
     name=$(basename "$bin")
     [ "$name" = concertctl ] && continue
@@ -213,7 +222,7 @@ start_instance() {
     wait_for "$name" $! 10 test -S "$dir/$name.sock"
   done
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@RUN@|$dir|g" -e "s|@LOG@|$logs|g" -e "s|@INSTANCE@|$instance|g" -e "s|@ROOT@|$root|g" \
-    -e "s|@HTTP_PORT@|$port|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" \
+    -e "s|@HTTP_PORT@|$port|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" -e "s|@BENCH_INCLUDE@|$bench_include|g" \
     "$root/nginx/local.conf.in" >"$prefix/nginx.conf"
   nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$logs/$instance-nginx-error.log" &
   nginx_pids+=($!)

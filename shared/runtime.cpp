@@ -23,7 +23,7 @@ namespace concert {
 namespace {
 
 constexpr int kSystemdFirstFd = 3;  // SD_LISTEN_FDS_START
-constexpr int kBacklog = 1024;
+constexpr int kBacklog = 4096;  // capped by net.core.somaxconn
 constexpr int kDrainSeconds = 15;  // a worker still busy after this is killed
 
 volatile sig_atomic_t g_stop = 0;

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Turns a bench run's JSON lines into bench/results/LATEST.md and LATEST.png.
+#
+#   bench/report.sh LATEST.jsonl OUT_DIR SECONDS CONNECTIONS WORKERS CHECK_OK
+set -euo pipefail
+
+jsonl=$1 out=$2 seconds=$3 connections=$4 workers=$5 check=$6
+command -v jq >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+
+rps() { jq -r --arg s "$1" 'select(.scenario == $s) | .rps' "$jsonl"; }
+ping=$(rps "ping (our runtime)")
+
+# Goals from the benchmark issue: ratio to ping in the same run.
+goal_of() {
+  case "$1" in
+    "GET /queue/status") echo 0.7 ;;
+    "GET available-seats") echo 0.5 ;;
+    "POST /queue/token (fresh users)") echo 0.4 ;;
+    "POST /reservations" | "POST /users/{id}/charge (many users)") echo 0.25 ;;
+    "POST /payments") echo 0.15 ;;
+    *) echo "" ;;
+  esac
+}
+
+{
+  echo "# Benchmark: latest run"
+  echo
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t2 -c$connections -d${seconds}s per scenario through"
+  echo "nginx, $workers workers per pool, MariaDB with innodb_flush_log_at_trx_commit=1. Written by"
+  echo "\`make bench\` (bench/run.sh); never edited by hand. Raw lines: LATEST.jsonl."
+  echo
+  echo "| scenario | req/s | p50 ms | p99 ms | responses | ratio to ping | goal |"
+  echo "|---|---:|---:|---:|---|---:|---|"
+  jq -r 'select(.rps != null) | [.scenario, .rps, .p50_ms, .p99_ms,
+           ((.statuses | to_entries | map("\(.key)×\(.value)") | join(" ")) +
+            (if .socket_errors > 0 then " socket-errors×\(.socket_errors)" else "" end))] | @tsv' "$jsonl" |
+    while IFS=$'\t' read -r name r p50 p99 mix; do
+      case "$name" in *"["*) continue ;; esac
+      ratio=$(awk -v a="$r" -v b="$ping" 'BEGIN { printf "%.2f", a / b }')
+      goal=$(goal_of "$name")
+      verdict=""
+      if [ -n "$goal" ]; then
+        verdict=$(awk -v a="$ratio" -v g="$goal" 'BEGIN { print (a >= g ? "≥ " g " met" : "≥ " g " **missed**") }')
+      fi
+      printf '| %s | %.0f | %s | %s | %s | %s | %s |\n' "$name" "$r" "$p50" "$p99" "$mix" "$ratio" "$verdict"
+    done
+  race=$(jq -r 'select(.scenario == "opening-day race") | "\(.requests) holds at once on 50 seats: \(.created) × 201, \(.conflicts) × 409, \(.other) other; every request answered in \(.seconds) s"' "$jsonl")
+  echo
+  echo "**Opening-day race:** $race (goal: exactly 50 × 201, settled within 1 s)."
+  echo
+  echo "**Journey** (sign-up → token → seats → hold → charge → pay, 8 clients): $(jq -r 'select(.scenario == "journey") | "\(.flowsPerSecond) complete purchases per second (\(.flows) in \(.seconds) s, \(.failures) failed)"' "$jsonl")."
+  if jq -e 'select(.scenario | endswith("[big]"))' "$jsonl" >/dev/null; then
+    echo
+    echo "**Scale:** the same scenarios with 1,000,000 more seats (20,000 dates) and 1,000,000 waiting tickets (goal: big/small ≥ 0.8)."
+    echo
+    echo "| scenario | small req/s | big req/s | big/small |"
+    echo "|---|---:|---:|---:|"
+    for s in "GET /queue/status" "GET available-seats" "POST /reservations"; do
+      a=$(rps "$s"); b=$(rps "$s [big]")
+      awk -v s="$s" -v a="$a" -v b="$b" 'BEGIN { printf "| %s | %.0f | %.0f | %.2f |\n", s, a, b, b / a }'
+    done
+  fi
+  if jq -e 'select(.scenario | endswith("workers]"))' "$jsonl" >/dev/null; then
+    echo
+    echo "**Pool size** (req/s with 1, 2 and 4 workers per pool):"
+    echo
+    echo "| workers | ping | available-seats | holds |"
+    echo "|---:|---:|---:|---:|"
+    for w in 1 2 4; do
+      printf '| %s | %.0f | %.0f | %.0f |\n' "$w" "$(rps "ping [$w workers]")" \
+        "$(rps "GET available-seats [$w workers]")" "$(rps "POST /reservations [$w workers]")"
+    done
+  fi
+  echo
+  echo "\`concertctl check\` after the run: ok = $check."
+} >"$out/LATEST.md"
+
+# The chart: each route's ratio to ping, with its goal.
+jq -r 'select(.rps != null and (.scenario | test("\\[") | not)) | [.scenario, .rps] | @tsv' "$jsonl" |
+  while IFS=$'\t' read -r name r; do
+    goal=$(goal_of "$name")
+    printf '"%s"\t%s\t%s\n' "$name" "$(awk -v a="$r" -v b="$ping" 'BEGIN { printf "%.3f", a / b }')" "${goal:-NaN}"
+  done >"$out/ratios.dat"
+gnuplot <<EOF
+set terminal pngcairo size 1100,560 font "sans,10"
+set output "$out/LATEST.png"
+set title "Throughput as a share of our FastCGI ping route (same run)"
+set style data histograms
+set style fill solid 0.8 border -1
+set boxwidth 0.8
+set yrange [0:*]
+set ylabel "ratio to ping"
+set xtics rotate by -30 left
+set grid ytics
+set datafile separator "\t"
+plot "$out/ratios.dat" using 2:xtic(1) title "measured" lc rgb "#3b6ea8", \
+     "" using 0:3 with points pt 7 ps 1.5 lc rgb "#c0392b" title "goal"
+EOF
+rm -f "$out/ratios.dat"
+cat "$out/LATEST.md"

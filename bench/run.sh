@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# `make bench`: every route through nginx against the ceilings of our own
+# stack, measured in the same run, on data the size of a real sale.
+#
+# Starts its own stack (state in var/bench, wiped first; HTTP 28080) with
+# production durability (innodb_flush_log_at_trx_commit=1), loads the data,
+# runs the scenarios with wrk (bench/lua/) and bench/load.cpp, and writes
+# bench/results/LATEST.md (the table), LATEST.png (ratios to ping) and
+# LATEST.jsonl (raw lines). Results are never edited by hand.
+#
+# Environment: BENCH_SECONDS per wrk scenario (5), BENCH_CONNECTIONS (32),
+# BENCH_WORKERS per pool for the main run (4), BENCH_BIG=0 to skip the
+# 1,000,000-row scale run, BENCH_CURVE=0 to skip the pool-size curve.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+seconds=${BENCH_SECONDS:-5}
+connections=${BENCH_CONNECTIONS:-32}
+workers=${BENCH_WORKERS:-4}
+threads=2
+port=28080
+state=$root/var/bench
+results=$root/bench/results
+data=$state/data
+export BENCH_LUA=$root/bench/lua BENCH_DATA=$data BENCH_THREADS=$threads
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+command -v jq >/dev/null || need+=(jq)
+if [ ${#need[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+log() { echo "bench: $*" >&2; }
+stack_pid=
+start_stack() {
+  rm -f "$state/ready"
+  scripts/stack.sh run --state "$state" --http-port $port --db-port 33306 --redis-port 36379 \
+    --workers "$1" --bench --ready-file "$state/ready" >>"$state/stack.txt" 2>&1 &
+  stack_pid=$!
+  local deadline=$((SECONDS + 180))
+  until [ -e "$state/ready" ]; do
+    kill -0 $stack_pid 2>/dev/null && [ $SECONDS -lt $deadline ] || { log "stack did not start"; tail "$state/stack.txt"; exit 1; }
+    sleep 0.2
+  done
+}
+stop_stack() {
+  [ -n "$stack_pid" ] || return 0
+  kill -TERM $stack_pid 2>/dev/null || true
+  wait $stack_pid 2>/dev/null || true
+  stack_pid=
+}
+trap stop_stack EXIT
+
+rm -rf "$state"
+mkdir -p "$state" "$data" "$results"
+chmod 755 "$state"
+started=$SECONDS
+log "starting the stack ($workers workers per pool)"
+start_stack "$workers"
+sql() { mariadb --socket="$state/mysql-run/mysqld.sock" -uroot -N concert "$@"; }
+redis() { redis-cli -s "$state/run/redis.sock" "$@"; }
+export CONCERT_DB_URL="unix://$state/mysql-run/mysqld.sock" CONCERT_REDIS_SOCKET="$state/run/redis.sock"
+ctl() { bin/concertctl "$@" >/dev/null; }
+
+# --- data ---------------------------------------------------------------------
+log "loading data"
+ctl settings set queue.capacity 1000000
+ctl settings set queue.active_seconds 86400
+ctl settings set queue.idle_seconds 86400
+ctl settings set hold.seconds 86400
+ctl settings set hold.max_per_user 1000
+first_date=$(date -u -d '+1 day' +%F)
+export BENCH_FIRST_DATE=$first_date
+# Users with money (and the ledger rows that explain it), and fresh users
+# that have never asked for a token.
+sql -e "
+  INSERT INTO users (id, name, balance) SELECT CONCAT('00000000-0000-7000-8000-', LPAD(LOWER(HEX(seq)), 12, '0')),
+    'bench', 1000000000 FROM seq_1_to_20000;
+  INSERT INTO balance_ledger (user_id, kind, amount, balance_after)
+    SELECT id, 'CHARGE', 1000000000, 1000000000 FROM users WHERE name = 'bench';
+  INSERT INTO users (id, name) SELECT CONCAT('00000000-0000-7000-9000-', LPAD(LOWER(HEX(seq)), 12, '0')),
+    'fresh' FROM seq_1_to_100000;"
+sql -e "SELECT id FROM users WHERE name = 'bench' ORDER BY id" >"$data/users.txt"
+sql -e "SELECT id FROM users WHERE name = 'fresh' ORDER BY id" >"$data/fresh_users.txt"
+
+# add_concert NAME DATES SEATS -> id; dates from tomorrow on, in bulk.
+add_concert() {
+  sql -e "INSERT INTO concerts (name) VALUES ('$1');
+    SET @c = LAST_INSERT_ID();
+    INSERT INTO concert_dates (concert_id, play_date, total_seats)
+      SELECT @c, '$first_date' + INTERVAL (seq - 1) DAY, $3 FROM seq_1_to_$2;
+    INSERT INTO seats (concert_date_id, seat_number, price)
+      SELECT d.id, s.seq, 50000 FROM concert_dates d JOIN seq_1_to_$3 s WHERE d.concert_id = @c;
+    SELECT @c;"
+}
+small=$(add_concert bench-small 2000 50)   # 100,000 seats: reads and holds
+payc=$(add_concert bench-pay 300 50)       # holds prepared for payments
+racec=$(add_concert bench-race 1 50)       # the opening-day race
+journeyc=$(add_concert bench-journey 400 50)
+
+head -n 5000 "$data/users.txt" >"$data/u_main.txt"
+sed -n '5001,15000p' "$data/users.txt" >"$data/u_pay.txt"
+sed -n '15001,17000p' "$data/users.txt" >"$data/u_race.txt"
+build/bench/load tokens "http://127.0.0.1:$port" "$data/u_main.txt" "$data/tokens.txt" 16
+build/bench/load tokens "http://127.0.0.1:$port" "$data/u_pay.txt" "$data/paytokens.txt" 16
+build/bench/load tokens "http://127.0.0.1:$port" "$data/u_race.txt" "$data/racetokens.txt" 16
+build/bench/load holds "http://127.0.0.1:$port" "$data/paytokens.txt" "$payc" "$first_date" 50 "$data/pay.txt" 16
+log "data loaded in $((SECONDS - started)) s: $(sql -e 'SELECT COUNT(*) FROM seats') seats"
+
+# --- scenarios ------------------------------------------------------------------
+: >"$results/LATEST.jsonl"
+# run NAME LUA [ENV=VALUE...]: one wrk scenario -> one JSON line.
+run() {
+  local name=$1 script=$2
+  shift 2
+  local line
+  line=$(env "$@" wrk -t$threads -c"$connections" -d"${seconds}s" -s "$BENCH_LUA/$script" "http://127.0.0.1:$port" |
+    grep '^BENCH ' | sed 's/^BENCH //')
+  echo "{\"scenario\":\"$name\",${line#\{}" >>"$results/LATEST.jsonl"
+  log "$name: $line"
+  last_requests=$(echo "$line" | sed 's/.*"requests":\([0-9]*\).*/\1/')
+}
+seat_offset=0
+holds_run() {  # holds on fresh seats each time
+  run "$1" holds.lua BENCH_CONCERT="$2" BENCH_SEATS=50 BENCH_SEAT_OFFSET=$seat_offset
+  seat_offset=$((seat_offset + last_requests + 1000))
+}
+
+run "nginx return 200" nginx.lua
+run "ping (our runtime)" ping.lua
+run "GET /queue/status" queue_status.lua
+run "POST /queue/token (fresh users)" token_issue.lua
+run "GET available-seats" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
+holds_run "POST /reservations" "$small"
+run "POST /users/{id}/charge (many users)" charge_many.lua
+run "POST /users/{id}/charge (one user)" charge_one.lua
+run "POST /payments" payments.lua
+
+log "opening-day race: 2000 holds at once on 50 seats"
+race=$(build/bench/load race "http://127.0.0.1:$port" "$data/racetokens.txt" "$racec" "$first_date" 2000) || race_failed=1
+echo "{\"scenario\":\"opening-day race\",${race#\{}" >>"$results/LATEST.jsonl"
+log "race: $race"
+journey=$(build/bench/load journey "http://127.0.0.1:$port" "$journeyc" "$first_date" "$seconds" 8) || true
+echo "{\"scenario\":\"journey\",${journey#\{}" >>"$results/LATEST.jsonl"
+log "journey: $journey"
+
+# --- scale: a million seats and a million tickets --------------------------------
+if [ "${BENCH_BIG:-1}" = 1 ]; then
+  log "loading 1,000,000 seats (20,000 dates) and 1,000,000 waiting tickets"
+  big=$(add_concert bench-big 20000 50)
+  # A million tickets behind ours, alive (seen far in the future) and, with
+  # admission paused, all still waiting.
+  ctl settings set queue.paused 1
+  redis EVAL "
+    local first = redis.call('INCRBY', '{q}:seq', 1000000) - 999999
+    for t = first, first + 999999 do
+      redis.call('ZADD', '{q}:waiting', t, t)
+      redis.call('ZADD', '{q}:seen', 9999999999999, t)
+    end
+    return redis.call('ZCARD', '{q}:waiting')" 0 >/dev/null
+  log "queue now: $(bin/concertctl queue stats)"
+  run "GET /queue/status [big]" queue_status.lua
+  run "GET available-seats [big]" seats.lua BENCH_CONCERT="$big" BENCH_DATES=20000
+  holds_run "POST /reservations [big]" "$big"
+  ctl settings set queue.paused 0
+fi
+
+# --- pool-size curve ----------------------------------------------------------------
+if [ "${BENCH_CURVE:-1}" = 1 ]; then
+  for w in 1 2 4; do
+    stop_stack
+    start_stack "$w"
+    run "ping [$w workers]" ping.lua
+    run "GET available-seats [$w workers]" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
+    holds_run "POST /reservations [$w workers]" "$small"
+  done
+fi
+
+check=$(bin/concertctl check | sed 's/.*"ok":\([a-z]*\).*/\1/')
+stop_stack
+log "done in $((SECONDS - started)) s; concertctl check ok: $check"
+bench/report.sh "$results/LATEST.jsonl" "$results" "$seconds" "$connections" "$workers" "$check"
+[ -z "${race_failed:-}" ] || { log "the race did not end with exactly 50 holds"; exit 1; }
