@@ -76,7 +76,7 @@ goal_of() {
 } >"$out/LATEST.md"
 
 # The chart: each route's ratio to ping, with its goal.
-jq -r 'select(.rps != null and (.scenario | test("\\[") | not)) | [.scenario, .rps] | @tsv' "$jsonl" |
+jq -r 'select(.rps != null and (.scenario | test("\\[|nginx") | not)) | [.scenario, .rps] | @tsv' "$jsonl" |
   while IFS=$'\t' read -r name r; do
     goal=$(goal_of "$name")
     printf '"%s"\t%s\t%s\n' "$name" "$(awk -v a="$r" -v b="$ping" 'BEGIN { printf "%.3f", a / b }')" "${goal:-NaN}"
