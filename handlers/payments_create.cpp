@@ -98,9 +98,22 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     }
     concert::require_active(auth);
 
-    return concert::with_retries(deps.db, "payment", kAttempts, [&](int) -> std::optional<concert::Response> {
+    return concert::with_retries(deps.db, "payment", kAttempts, [&](int attempt) -> std::optional<concert::Response> {
+        // A retry with the same key may have waited on the first request's
+        // row lock and lost to it: once that one committed, answer as it did.
+        if (key && attempt > 0) {
+            if (auto first = concert::replay(deps.db, auth.user_id, *key, fingerprint)) return first;
+        }
         State s = read_state(deps.db, reservation_id, auth.user_id);
-        check_payable(s);
+        try {
+            check_payable(s);
+        } catch (const concert::HttpError& e) {
+            // Paid meanwhile by the first request with this very key.
+            if (key && e.status == 409) {
+                if (auto first = concert::replay(deps.db, auth.user_id, *key, fingerprint)) return first;
+            }
+            throw;
+        }
         std::int64_t new_balance = s.balance - s.price;
         std::string payment_id = concert::new_uuid();
 
@@ -166,7 +179,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         deps.db.commit();
 
         try {
-            concert::queue_expire(deps.redis, auth.ticket);
+            concert::queue_expire(deps.redis, auth.ticket, auth.user_id);
         } catch (const std::exception& e) {
             concert::log_line("payment " + payment_id + " stands; its queue ticket " + std::to_string(auth.ticket) +
                               " could not be expired now (" + e.what() + ") and lapses by its active time");

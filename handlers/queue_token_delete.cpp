@@ -11,7 +11,7 @@ namespace {
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::TokenClaims claims = concert::token_claims(request, deps.config);
-    concert::queue_expire(deps.redis, claims.ticket);
+    concert::queue_expire(deps.redis, claims.ticket, claims.user_id);
     return concert::json_response(204, "");
 }
 

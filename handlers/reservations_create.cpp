@@ -114,8 +114,10 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
                 st.setInt64(3, seat.id);
                 st.setInt64(4, seat.version);
             }) == 0) {
+            // Someone took the seat (or a sweep tidied it) since the read:
+            // the next read tells which, and answers 409 if it is taken.
             deps.db.rollback();
-            throw concert::HttpError{409, "Seat is already reserved"};
+            return std::nullopt;
         }
         deps.db.execute(kRetireLapsed, [&](sql::PreparedStatement& st) { st.setInt64(1, seat.id); });
         std::string reservation_id = concert::new_uuid();

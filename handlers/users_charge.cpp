@@ -39,7 +39,12 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     }
     concert::require_live(auth);
 
-    return concert::with_retries(deps.db, "charge", kAttempts, [&](int) -> std::optional<concert::Response> {
+    return concert::with_retries(deps.db, "charge", kAttempts, [&](int attempt) -> std::optional<concert::Response> {
+        // A retry with the same key may have waited on the first request's
+        // row lock and lost to it: once that one committed, answer as it did.
+        if (key && attempt > 0) {
+            if (auto first = concert::replay(deps.db, user_id, *key, fingerprint)) return first;
+        }
         std::int64_t balance = 0, version = 0;
         deps.db.run(kRead, [&](sql::PreparedStatement& st) {
             st.setString(1, user_id);

@@ -11,7 +11,7 @@ TokenClaims token_claims(const Request& request, const Config& config) {
 
 Auth authenticate(const Request& request, Deps& deps) {
     TokenClaims claims = token_claims(request, deps.config);
-    return Auth{claims.user_id, claims.ticket, queue_touch(deps.redis, claims.ticket)};
+    return Auth{claims.user_id, claims.ticket, queue_touch(deps.redis, claims.ticket, claims.user_id)};
 }
 
 void require_active(const Auth& auth) {

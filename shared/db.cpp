@@ -36,6 +36,10 @@ void pause_before_retry(int attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
 }
 
+bool has_no_effect(const std::string& query) {
+    return query.rfind("SELECT", 0) == 0 || query == "START TRANSACTION";
+}
+
 bool is_write_conflict(const sql::SQLException& e) {
     return e.getErrorCode() == kErrDeadlock || e.getErrorCode() == kErrLockWaitTimeout;
 }

@@ -30,6 +30,9 @@ constexpr int kErrDeadlock = 1213;
 // that the server refused.
 bool is_connection_error(const sql::SQLException& e);
 
+// True for a statement that changes nothing, so sending it twice is safe.
+bool has_no_effect(const std::string& query);
+
 // The status a database error ends a request with: 503 (with Retry-After)
 // for a lost connection, a lock wait timeout or a deadlock, which a client
 // may simply retry; 500 for anything else. The message never holds SQL text.
@@ -67,9 +70,10 @@ public:
     // Runs fn(statement) with the cached prepared statement for 'query' and
     // returns what fn returns. If the connection was kept from an earlier
     // request and turns out dead on this request's first statement (the
-    // server restarted meanwhile), it is reopened and fn runs once more:
-    // nothing of this request can have reached the server yet. Any other
-    // connection failure throws HttpError 503.
+    // server restarted meanwhile), it is reopened and fn runs once more —
+    // only for a statement with no effect (a SELECT, START TRANSACTION):
+    // a write that was lost "during the query" may have been applied. Any
+    // other connection failure throws HttpError 503.
     template <class Fn>
     auto run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql::PreparedStatement&>()));
 
@@ -127,7 +131,8 @@ Response with_retries(Db& db, const char* what, int attempts, Fn&& attempt) {
 template <class Fn>
 auto Db::run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql::PreparedStatement&>())) {
     for (int attempt = 0;; ++attempt) {
-        bool retryable = attempt == 0 && reused_ && statements_in_request_ == 0 && !in_transaction_;
+        bool retryable = attempt == 0 && reused_ && statements_in_request_ == 0 && !in_transaction_ &&
+                         has_no_effect(query);
         try {
             sql::PreparedStatement& st = prepare(query);
             ++statements_in_request_;

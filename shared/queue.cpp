@@ -13,7 +13,7 @@ namespace {
 
 const std::vector<std::string> kKeys = {"{q}:seq",      "{q}:waiting",  "{q}:active",
                                         "{q}:seen",     "{q}:admits",   "{q}:admitted",
-                                        "{q}:admitted_total", kSettingsKey};
+                                        "{q}:admitted_total", kSettingsKey, "{q}:owner"};
 
 std::string setting_default(const char* name) { return std::to_string(find_setting(name)->default_value); }
 
@@ -23,6 +23,7 @@ std::string prelude() {
     return R"lua(
 local K_SEQ, K_WAITING, K_ACTIVE, K_SEEN = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local K_ADMITS, K_ADMITTED, K_TOTAL, K_SETTINGS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local K_OWNER = KEYS[9]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local s = redis.call('HMGET', K_SETTINGS, 'queue.capacity', 'queue.active_seconds',
@@ -42,6 +43,7 @@ local function forget(t)
   redis.call('ZREM', K_WAITING, t)
   redis.call('ZREM', K_ACTIVE, t)
   redis.call('ZREM', K_SEEN, t)
+  redis.call('HDEL', K_OWNER, t)
 end
 
 local function is_idle(t)
@@ -79,9 +81,13 @@ local function admit()
   end
 end
 
--- WAITING, ACTIVE or EXPIRED; a ticket found idle or timed out is forgotten
--- on the spot. With touch, a live ticket's last-seen time becomes now.
-local function status_of(t, touch)
+-- WAITING, ACTIVE or EXPIRED for the ticket t held by user; a ticket found
+-- idle or timed out is forgotten on the spot. A ticket number that belongs
+-- to someone else (Redis lost its data and numbered from 1 again, while
+-- tokens live on) is EXPIRED for this user and left alone. With touch, a
+-- live ticket's last-seen time becomes now.
+local function status_of(t, touch, user)
+  if redis.call('HGET', K_OWNER, t) ~= user then return 'EXPIRED' end
   if is_idle(t) then forget(t) return 'EXPIRED' end
   local ends = redis.call('ZSCORE', K_ACTIVE, t)
   local status
@@ -111,15 +117,16 @@ end
 )lua";
 }
 
-// KEYS[9] = {q}:u:<userId>; ARGV[1] = userId.
+// KEYS[10] = {q}:u:<userId>; ARGV[1] = userId.
 const Script& issue_script() {
     static const Script script(prelude() + R"lua(
-local held = redis.call('GET', KEYS[9])
+local user = ARGV[1]
+local held = redis.call('GET', KEYS[10])
 admit()
 if held then
   local t, iat = string.match(held, '^(%d+) (%d+)$')
   if t then
-    local status = status_of(t, true)
+    local status = status_of(t, true, user)
     if status ~= 'EXPIRED' then return view(t, iat, status) end
   end
 end
@@ -127,32 +134,33 @@ local t = redis.call('INCR', K_SEQ)
 local iat = math.floor(now / 1000)
 redis.call('ZADD', K_WAITING, t, t)
 redis.call('ZADD', K_SEEN, now, t)
-redis.call('SET', KEYS[9], t .. ' ' .. iat, 'EX', 86400)
+redis.call('HSET', K_OWNER, t, user)
+redis.call('SET', KEYS[10], t .. ' ' .. iat, 'EX', 86400)
 admit()
-return view(t, iat, status_of(t, false))
+return view(t, iat, status_of(t, false, user))
 )lua");
     return script;
 }
 
-// ARGV[1] = ticket.
+// ARGV[1] = ticket, ARGV[2] = the token's user (for every script below).
 const Script& status_script() {
     static const Script script(prelude() + R"lua(
 admit()
-return view(ARGV[1], 0, status_of(ARGV[1], true))
+return view(ARGV[1], 0, status_of(ARGV[1], true, ARGV[2]))
 )lua");
     return script;
 }
 
 const Script& touch_script() {
     static const Script script(prelude() + R"lua(
-return status_of(ARGV[1], true)
+return status_of(ARGV[1], true, ARGV[2])
 )lua");
     return script;
 }
 
 const Script& expire_script() {
     static const Script script(prelude() + R"lua(
-forget(ARGV[1])
+if redis.call('HGET', K_OWNER, ARGV[1]) == ARGV[2] then forget(ARGV[1]) end
 admit()
 return 1
 )lua");
@@ -227,18 +235,18 @@ QueueView queue_issue(Redis& redis, const std::string& user_id) {
     return parse_view(reply.get());
 }
 
-QueueView queue_status(Redis& redis, std::int64_t ticket) {
-    ReplyPtr reply = redis.eval(status_script(), kKeys, {std::to_string(ticket)});
+QueueView queue_status(Redis& redis, std::int64_t ticket, const std::string& user_id) {
+    ReplyPtr reply = redis.eval(status_script(), kKeys, {std::to_string(ticket), user_id});
     return parse_view(reply.get());
 }
 
-QueueStatus queue_touch(Redis& redis, std::int64_t ticket) {
-    ReplyPtr reply = redis.eval(touch_script(), kKeys, {std::to_string(ticket)});
+QueueStatus queue_touch(Redis& redis, std::int64_t ticket, const std::string& user_id) {
+    ReplyPtr reply = redis.eval(touch_script(), kKeys, {std::to_string(ticket), user_id});
     return parse_status(reply.get());
 }
 
-void queue_expire(Redis& redis, std::int64_t ticket) {
-    redis.eval(expire_script(), kKeys, {std::to_string(ticket)});
+void queue_expire(Redis& redis, std::int64_t ticket, const std::string& user_id) {
+    redis.eval(expire_script(), kKeys, {std::to_string(ticket), user_id});
 }
 
 void add_place(cJSON* out, const QueueView& view) {

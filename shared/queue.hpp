@@ -11,8 +11,13 @@
 //   {q}:admits          ZSET ticket -> ms of admission, the last minute only
 //   {q}:admitted        the highest ticket admitted so far
 //   {q}:admitted_total  how many tickets were ever admitted
+//   {q}:owner           HASH ticket -> userId of every live ticket
 //   {q}:u:<userId>      "ticket iat" of the user's latest ticket (24 h)
 //   {q}:settings        the runtime settings hash (settings.hpp)
+//
+// A token names a ticket and a user; a ticket only answers to its owner, so
+// a token that outlived its Redis data (ticket numbers start again from 1)
+// never inherits someone else's place.
 //
 // A ticket is alive while it is in {q}:seen. It leaves (DELETE, payment, its
 // ACTIVE time or idle time running out) by being removed from all three
@@ -59,15 +64,16 @@ QueueView queue_issue(Redis& redis, const std::string& user_id);
 
 // The ticket's status and place after admitting what capacity allows; counts
 // as a request of the ticket's holder (stamps its last-seen time).
-QueueView queue_status(Redis& redis, std::int64_t ticket);
+QueueView queue_status(Redis& redis, std::int64_t ticket, const std::string& user_id);
 
 // The ticket's status in one round trip, stamping its last-seen time: what
 // every authenticated route asks. Does not admit.
-QueueStatus queue_touch(Redis& redis, std::int64_t ticket);
+QueueStatus queue_touch(Redis& redis, std::int64_t ticket, const std::string& user_id);
 
 // Ends the ticket (leave, or paid): EXPIRED from now on, its slot or place
-// goes to the next ticket at once. Idempotent.
-void queue_expire(Redis& redis, std::int64_t ticket);
+// goes to the next ticket at once. Idempotent; a ticket of another user is
+// left alone.
+void queue_expire(Redis& redis, std::int64_t ticket, const std::string& user_id);
 
 // Adds queuePosition, estimatedWaitTime and status to a response object.
 void add_place(cJSON* out, const QueueView& view);

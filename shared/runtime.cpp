@@ -24,7 +24,8 @@ namespace {
 
 constexpr int kSystemdFirstFd = 3;  // SD_LISTEN_FDS_START
 constexpr int kBacklog = 4096;  // capped by net.core.somaxconn
-constexpr int kDrainSeconds = 15;  // a worker still busy after this is killed
+constexpr int kDrainSeconds = 15;
+constexpr std::size_t kMinSecretBytes = 32;  // a guessable HMAC key would make tokens forgeable  // a worker still busy after this is killed
 
 volatile sig_atomic_t g_stop = 0;
 
@@ -118,14 +119,15 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
 // A worker: accepts until told to stop. SIGTERM is blocked while a request is
 // served, so database and Redis I/O are never cut short by it; it is taken
 // between requests.
-[[noreturn]] void worker_main(int listen_fd, const Config& config, Handler handler, const char* name) {
+[[noreturn]] void worker_main(int listen_fd, const Config& config, Handler handler, const char* name,
+                              pid_t master) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the pool's master
     set_stop_handlers();
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);  // the master's mask is not ours
     sigset_t stops = stop_signals();
-    if (getppid() == 1) _exit(0);  // the master died before prctl took effect
+    if (getppid() != master) _exit(0);  // the master died before prctl took effect
 
     Db db(config);
     Redis redis(config);
@@ -142,8 +144,9 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
 }
 
 pid_t spawn(int listen_fd, const Config& config, Handler handler, const char* name) {
+    pid_t master = getpid();
     pid_t pid = fork();
-    if (pid == 0) worker_main(listen_fd, config, handler, name);
+    if (pid == 0) worker_main(listen_fd, config, handler, name, master);
     if (pid < 0) log_line(std::string(name) + ": fork failed: " + std::strerror(errno));
     return pid;
 }
@@ -182,6 +185,11 @@ int serve(const char* name, Handler handler) {
         log_line(std::string(name) + ": " + e.what());
         return 2;
     }
+    if (config.token_secret.size() < kMinSecretBytes) {
+        log_line(std::string(name) + ": CONCERT_TOKEN_SECRET must be set, at least " +
+                 std::to_string(kMinSecretBytes) + " characters (e.g. 64 hex digits)");
+        return 2;
+    }
     std::signal(SIGPIPE, SIG_IGN);
     if (FCGX_Init() != 0) {
         log_line(std::string(name) + ": FCGX_Init failed");
@@ -217,6 +225,10 @@ int serve(const char* name, Handler handler) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));  // no fork storm
                 pid = spawn(listen_fd, config, handler, name);
             }
+        }
+        // A slot whose fork failed (-1) is tried again on every tick.
+        for (pid_t& pid : workers) {
+            if (!stopping && pid < 0) pid = spawn(listen_fd, config, handler, name);
         }
     }
 

@@ -10,11 +10,11 @@ namespace {
 constexpr int kBatch = 500;
 constexpr int kMaxBatches = 10000;
 
-constexpr const char* kLapsed =
-    "SELECT r.id, r.version, s.id, s.version, s.status = 'HELD' AND s.holder_id = r.user_id "
+const std::string kLapsed =
+    std::string("SELECT r.id, r.version, s.id, s.version, s.status = 'HELD' AND s.holder_id = r.user_id "
     "AND s.hold_expires_at = r.expires_at "
     "FROM reservations r JOIN seats s ON s.id = r.seat_id "
-    "WHERE r.status = 'TEMPORARILY_RESERVED' AND r.expires_at <= NOW(3) ORDER BY r.expires_at LIMIT 500";
+    "WHERE r.status = 'TEMPORARILY_RESERVED' AND r.expires_at <= NOW(3) ORDER BY r.expires_at LIMIT ") + std::to_string(kBatch);
 
 constexpr const char* kExpireReservation =
     "UPDATE reservations SET status = 'EXPIRED', version = version + 1 "
@@ -49,21 +49,26 @@ std::int64_t sweep_lapsed_holds(Db& db) {
         });
         if (rows.empty()) break;
         for (const Lapsed& row : rows) {
-            db.begin();
-            int done = db.run(kExpireReservation, [&](sql::PreparedStatement& st) {
-                st.setString(1, row.reservation_id);
-                st.setInt64(2, row.reservation_version);
-                return st.executeUpdate();
-            });
-            if (done == 1 && row.seat_still_this_hold) {
-                db.run(kFreeSeat, [&](sql::PreparedStatement& st) {
-                    st.setInt64(1, row.seat_id);
-                    st.setInt64(2, row.seat_version);
-                    return st.executeUpdate();
+            try {
+                db.begin();
+                int done = db.execute(kExpireReservation, [&](sql::PreparedStatement& st) {
+                    st.setString(1, row.reservation_id);
+                    st.setInt64(2, row.reservation_version);
                 });
+                if (done == 1 && row.seat_still_this_hold) {
+                    db.execute(kFreeSeat, [&](sql::PreparedStatement& st) {
+                        st.setInt64(1, row.seat_id);
+                        st.setInt64(2, row.seat_version);
+                    });
+                }
+                db.commit();
+                expired += done;
+            } catch (const sql::SQLException& e) {
+                // A payment or a new hold holds the row right now: it is
+                // theirs to settle; this row waits for the next sweep.
+                if (!is_write_conflict(e)) throw;
+                db.rollback();
             }
-            db.commit();
-            expired += done;
         }
         if (rows.size() < static_cast<std::size_t>(kBatch)) break;
     }

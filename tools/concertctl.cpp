@@ -112,7 +112,14 @@ int main(int argc, char** argv) {
         if (!args.empty() && args[0] == "queue") return queue_command(args, redis);
         if (!args.empty() && args[0] == "concert") return concert_command(args, db);
         if (args.size() == 1 && args[0] == "sweep") {
-            std::int64_t expired = concert::sweep_lapsed_holds(db);
+            // Old keys are forgotten even when the sweep itself fails.
+            std::int64_t expired = 0;
+            try {
+                expired = concert::sweep_lapsed_holds(db);
+            } catch (...) {
+                concert::forget_old_keys(db, kKeepKeysHours, 10000);
+                throw;
+            }
             concert::forget_old_keys(db, kKeepKeysHours, 10000);
             std::printf("{\"expired\":%lld}\n", static_cast<long long>(expired));
             return 0;

@@ -278,3 +278,18 @@ TEST(Money, RetriedPaymentAnswersTheFirstResponseAfterTheTokenExpired) {
     STRCMP_EQUAL("", itest::error_problem(pay(c, "01a205b4-376c-7510-adb7-2d373dc1d7c1", "pay-1"), 409).c_str());
     STRCMP_EQUAL("", itest::check_problem().c_str());
 }
+
+TEST(Money, ConcurrentRetriesOfOnePaymentAllAnswerTheFirstResponse) {
+    long concert = itest::add_concert("--name PayKey --dates " + itest::day(5));
+    Customer c = customer();
+    std::string reservation = hold(c, concert, itest::day(5), 3);
+    LONGS_EQUAL(200, charge(c, 100000).status);
+    std::vector<std::string> out = itest::in_processes(10, [&](int i) {
+        itest::Reply r = pay(c, reservation, "pay-once", i % 2);
+        return std::to_string(r.status) + " " + r.body;
+    });
+    STRCMP_CONTAINS("200 ", out[0].c_str());
+    for (const std::string& o : out) STRCMP_EQUAL(out[0].c_str(), o.c_str());
+    LONGS_EQUAL(0, balance_of(c));
+    STRCMP_EQUAL("", itest::check_problem().c_str());
+}

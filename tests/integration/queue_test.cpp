@@ -331,3 +331,21 @@ TEST(Queue, MissingOrForgedTokensAre401) {
     concert::TokenClaims real{"01a205b4-376c-7510-adb7-2d373dc1d7c1", 999999, 1, 4000000000};
     LONGS_EQUAL(200, with("Authorization: Bearer " + concert::sign_token(real, secret())).status);
 }
+
+TEST(Queue, TokenThatOutlivedRedisDataNeverInheritsAnotherUsersPlace) {
+    set("queue.capacity", 1);
+    std::string a_user = itest::new_user();
+    Place a = take(a_user);
+    LONGS_EQUAL(1, ticket_of(a.token));
+    itest::redis().command({"FLUSHDB"});  // Redis lost everything; ticket numbers start again
+    set("queue.capacity", 1);
+    Place b = take(itest::new_user());
+    LONGS_EQUAL(1, ticket_of(b.token));
+    STRCMP_EQUAL("ACTIVE", b.status.c_str());
+    STRCMP_EQUAL("EXPIRED", status(a.token).status.c_str());
+    LONGS_EQUAL(204, leave(a.token));  // A's old token cannot end B's ticket either
+    STRCMP_EQUAL("ACTIVE", status(b.token).status.c_str());
+    Place again = take(a_user);  // A asks again: a new ticket, behind B
+    STRCMP_EQUAL("WAITING", again.status.c_str());
+    LONGS_EQUAL(1, again.position);
+}

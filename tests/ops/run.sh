@@ -168,6 +168,15 @@ rate_limit() {
     grep -q '"statusCode":429,"message":"Too many requests, slow down","error":"Too Many Requests"' "$tmp"/rl.[0-9]*
 }
 
+# A pool refuses to start with a guessable token secret rather than issue
+# forgeable tokens.
+weak_secret_is_refused() {
+  local rc=0
+  CONCERT_TOKEN_SECRET=short CONCERT_LISTEN="$tmp/sock/weak.sock" timeout 5 "$root/bin/healthz" 2>"$tmp/weak.err" || rc=$?
+  cat "$tmp/weak.err"
+  [ $rc -eq 2 ] && grep -q 'CONCERT_TOKEN_SECRET must be set' "$tmp/weak.err" && [ ! -S "$tmp/sock/weak.sock" ]
+}
+
 uninstall_leaves_config_only() {
   PREFIX=$prefix SYSCONFDIR=$etc "$root/scripts/install.sh" uninstall
   local left
@@ -187,6 +196,7 @@ else
   echo "FAIL production nginx did not start"; cat "$tmp/log/main-error.log"
   failed=$((failed + 3))
 fi
+check weak_secret_is_refused weak_secret_is_refused
 check uninstall_leaves_config_only uninstall_leaves_config_only
 echo "ops: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -124,3 +124,11 @@ TEST(Retries, GivingUpIs503NeverASilentLoss) {
         LONGS_EQUAL(3, calls);
     }
 }
+
+TEST(DbErrors, OnlyStatementsWithoutEffectAreResentAfterAReconnect) {
+    CHECK_TRUE(concert::has_no_effect("SELECT 1"));
+    CHECK_TRUE(concert::has_no_effect("START TRANSACTION"));
+    CHECK_FALSE(concert::has_no_effect("INSERT INTO users (id) VALUES (?)"));
+    CHECK_FALSE(concert::has_no_effect("UPDATE seats SET status = 'HELD'"));
+    CHECK_FALSE(concert::has_no_effect("COMMIT"));
+}
