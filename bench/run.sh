@@ -54,6 +54,10 @@ stop_stack() {
 }
 trap stop_stack EXIT
 
+if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then
+  log "something already serves port $port (a bench stack left running?): stop it first"
+  exit 1
+fi
 rm -rf "$state"
 mkdir -p "$state" "$data" "$results"
 chmod 755 "$state"

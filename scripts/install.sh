@@ -9,6 +9,7 @@
 #   $PREFIX/bin/concertctl                   the operator command
 #   $PREFIX/lib/concert/migrate.sh, $PREFIX/share/concert/sql/   the schema
 #   $PREFIX/share/doc/concert/               README and docs
+#   $PREFIX/share/concert/web/               the booking page
 #   $SYSCONFDIR/systemd/system/              the units
 #   $SYSCONFDIR/nginx/sites-available/concert.conf, $SYSCONFDIR/nginx/concert/
 #   $SYSCONFDIR/concert/concert.env          configuration (kept by uninstall)
@@ -40,6 +41,7 @@ files() {  # every installed path except the configuration
   echo "$dest$prefix/lib/concert/migrate.sh"
   for f in "$root"/sql/*.sql; do echo "$dest$prefix/share/concert/sql/$(basename "$f")"; done
   for f in README.md docs/OPERATIONS.md docs/SCALING.md; do echo "$dest$prefix/share/doc/concert/$(basename "$f")"; done
+  for f in "$root"/web/*; do echo "$dest$prefix/share/concert/web/$(basename "$f")"; done
   for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer concert.target; do
     echo "$units/$u"
   done
@@ -59,6 +61,8 @@ install)
   sed -e "s|^root=.*|root=$prefix/share/concert|" "$root/scripts/migrate.sh" >"$dest$prefix/lib/concert/migrate.sh"
   chmod 0755 "$dest$prefix/lib/concert/migrate.sh"
   install -m 0644 "$root"/sql/*.sql "$dest$prefix/share/concert/sql/"
+  install -d "$dest$prefix/share/concert/web"
+  install -m 0644 "$root"/web/* "$dest$prefix/share/concert/web/"
   for f in README.md docs/OPERATIONS.md docs/SCALING.md; do install -m 0644 "$root/$f" "$dest$prefix/share/doc/concert/"; done
   for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer; do
     fill "$root/systemd/$u" >"$units/$u"
@@ -84,7 +88,7 @@ install)
 uninstall)
   files | while read -r f; do rm -f "$f"; done
   rmdir "$dest$prefix/lib/concert/handlers" "$dest$prefix/lib/concert" "$dest$prefix/share/concert/sql" \
-    "$dest$prefix/share/concert" "$dest$prefix/share/doc/concert" "$dest$sysconfdir/nginx/concert" 2>/dev/null || true
+    "$dest$prefix/share/concert/web" "$dest$prefix/share/concert" "$dest$prefix/share/doc/concert" "$dest$sysconfdir/nginx/concert" 2>/dev/null || true
   echo "uninstalled; kept the configuration in $dest$sysconfdir/concert"
   ;;
 *)

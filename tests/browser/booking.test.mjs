@@ -1,0 +1,192 @@
+// The booking page in a real browser (Debian's chromium, driven by
+// playwright-core) against the test stack that tests/run.sh started.
+// Screenshots of every step go to $SCREENSHOT_DIR.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.CONCERT_TEST_URL || 'http://127.0.0.1:18080';
+const STATE = process.env.CONCERT_TEST_STATE || 'var/test';
+const REDIS_PORT = process.env.CONCERT_TEST_REDIS_PORT || '26379';
+const SHOTS = process.env.SCREENSHOT_DIR || 'build/test-logs/screenshots';
+const ROOT = new URL('../..', import.meta.url).pathname;
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+let browser;
+
+const redis = (...args) => execFileSync('redis-cli', ['-p', REDIS_PORT, ...args]).toString().trim();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function concertctl(...args) {
+  return execFileSync(`${ROOT}/bin/concertctl`, args, {
+    env: { ...process.env, CONCERT_REDIS_PORT: REDIS_PORT, CONCERT_DB_URL: `unix://${STATE}/mysql-run/mysqld.sock` },
+  }).toString();
+}
+
+function day(offset) {
+  return new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+}
+
+let concertCount = 0;
+// A concert of its own for each test, so tests never share seats.
+function addConcert(seats, price) {
+  concertCount += 1;
+  const name = `Browser Live ${concertCount} ${Date.now()}`;
+  const out = JSON.parse(concertctl('concert', 'add', '--name', name, '--dates', `${day(3)},${day(4)}`,
+    '--seats', String(seats), '--price', String(price)));
+  return { id: out.concertId, name, date: day(3) };
+}
+
+async function api(method, path, body, token) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const r = await fetch(`${BASE}/api/v1${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+// Settings are kept by handlers for up to a second: wait that long.
+async function setting(name, value) {
+  if (value === undefined) redis('HDEL', '{q}:settings', name);
+  else redis('HSET', '{q}:settings', name, String(value));
+  await sleep(1100);
+}
+
+async function newPage(viewport) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => { throw e; });
+  return page;
+}
+
+const shot = (page, name) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+const message = (page) => page.locator('#message');
+
+async function signUpAndReachSeats(page, concert, name) {
+  await page.goto(BASE);
+  await page.fill('#signup-name', name);
+  await page.click('#signup-form button');
+  await page.locator('#step-concert').waitFor();
+  await page.selectOption('#concert-select', { label: concert.name });
+  await page.locator('#dates button', { hasText: concert.date }).click();
+  await page.locator('#step-seats').waitFor();
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync',
+      '--disable-background-networking', '--disable-component-update'],
+  });
+  redis('FLUSHDB');
+  redis('HSET', '{q}:settings', 'queue.capacity', '1000');
+  await sleep(1100);
+});
+
+after(async () => {
+  await browser?.close();
+  redis('FLUSHDB');
+});
+
+test('a new visitor signs up, queues, picks a seat, charges, pays and sees the confirmation', async () => {
+  const concert = addConcert(12, 30000);
+  const page = await newPage(PHONE);
+  await page.goto(BASE);
+  await shot(page, '01-journey-sign-up');
+  await page.fill('#signup-name', 'Kim Browser');
+  await page.click('#signup-form button');
+  await page.locator('#step-concert').waitFor();
+  await shot(page, '02-journey-active-pick-concert');
+  await page.selectOption('#concert-select', { label: concert.name });
+  await page.locator('#dates button', { hasText: concert.date }).click();
+  await page.locator('#seat-map button[data-seat="5"]').waitFor();
+  assert.equal(await page.locator('#seat-map button').count(), 12);
+  await shot(page, '03-journey-seat-map');
+  await page.click('#seat-map button[data-seat="5"]');
+  await page.locator('#step-pay').waitFor();
+  assert.match(await page.textContent('#hold-countdown'), /^[0-4]:\d\d$/);
+  await page.click('#pay-button');
+  await assert.doesNotReject(message(page).filter({ hasText: 'short of the price' }).waitFor());
+  assert.equal(await page.inputValue('#charge-amount'), '30000');
+  await shot(page, '04-journey-balance-short');
+  await page.click('#charge-form button');
+  await message(page).filter({ hasText: 'Added 30,000 KRW' }).waitFor();
+  await page.click('#pay-button');
+  await page.locator('#step-done').waitFor();
+  assert.equal(await page.textContent('#done-seat'), '5');
+  assert.match(await page.textContent('#done-payment'), /^[0-9a-f-]{36} \(30,000 KRW/);
+  await shot(page, '05-journey-paid');
+  // The seat is sold for everyone.
+  const other = (await api('POST', '/queue/token', { userId: (await api('POST', '/users', { name: 'x' })).body.userId })).body.token;
+  const seats = await api('GET', `/concerts/${concert.id}/available-seats?date=${concert.date}`, null, other);
+  assert.ok(!seats.body.seats.some((s) => s.seatNumber === 5));
+  await page.context().close();
+});
+
+test('two browsers race for one seat: one holds it, the other is told and sees the map refreshed', async () => {
+  const concert = addConcert(10, 20000);
+  const a = await newPage(DESKTOP);
+  const b = await newPage(PHONE);
+  await signUpAndReachSeats(a, concert, 'Racer A');
+  await signUpAndReachSeats(b, concert, 'Racer B');
+  await a.click('#seat-map button[data-seat="7"]');
+  await a.locator('#step-pay').waitFor();
+  await shot(a, '06-race-a-holds-seat-7');
+  // B still shows seat 7 as free and clicks it.
+  assert.equal(await b.locator('#seat-map button[data-seat="7"]').isDisabled(), false);
+  await b.click('#seat-map button[data-seat="7"]');
+  await message(b).filter({ hasText: 'Someone else just took seat 7' }).waitFor();
+  await b.locator('#seat-map button[data-seat="7"][disabled]').waitFor();
+  assert.equal(await b.locator('#step-seats').isVisible(), true);
+  await shot(b, '07-race-b-told-seat-taken');
+  await a.context().close();
+  await b.context().close();
+});
+
+test('a hold that runs out while the page is open sends the visitor back to the seat map', async () => {
+  await setting('hold.seconds', 3);
+  try {
+    const concert = addConcert(6, 10000);
+    const page = await newPage(DESKTOP);
+    await signUpAndReachSeats(page, concert, 'Slow Payer');
+    await page.click('#seat-map button[data-seat="2"]');
+    await page.locator('#step-pay').waitFor();
+    await shot(page, '08-expiry-holding');
+    await message(page).filter({ hasText: 'has run out' }).waitFor({ timeout: 10000 });
+    await page.locator('#step-seats').waitFor();
+    // The seat is free again for everyone, this visitor included.
+    await page.locator('#seat-map button[data-seat="2"]:not([disabled])').waitFor();
+    await shot(page, '09-expiry-back-to-map');
+    await page.context().close();
+  } finally {
+    await setting('hold.seconds');
+  }
+});
+
+test('a waiting visitor watching the page becomes active and moves on by itself', async () => {
+  await setting('queue.capacity', 1);
+  try {
+    redis('DEL', '{q}:waiting', '{q}:active', '{q}:seen', '{q}:owner');  // an empty line
+    const first = (await api('POST', '/users', { name: 'First in line' })).body.userId;
+    const firstToken = (await api('POST', '/queue/token', { userId: first })).body.token;
+    const page = await newPage(PHONE);
+    await page.goto(BASE);
+    await page.fill('#signup-name', 'Patient Visitor');
+    await page.click('#signup-form button');
+    await page.locator('#step-queue').waitFor();
+    assert.equal(await page.textContent('#queue-position'), 'number 1');
+    await shot(page, '10-queue-waiting');
+    assert.equal((await api('DELETE', '/queue/token', null, firstToken)).status, 204);
+    await page.locator('#step-concert').waitFor({ timeout: 10000 });
+    await shot(page, '11-queue-now-active');
+    await page.context().close();
+  } finally {
+    await setting('queue.capacity', 1000);
+  }
+});

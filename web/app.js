@@ -1,0 +1,344 @@
+// The booking page: sign up -> queue -> concert and date -> seat -> pay,
+// using only the public API. Plain JavaScript, no build step, nothing
+// loaded from other hosts.
+'use strict';
+
+const state = JSON.parse(localStorage.getItem('concert') || '{}');
+const save = () => localStorage.setItem('concert', JSON.stringify(state));
+const $ = (id) => document.getElementById(id);
+const steps = ['account', 'queue', 'concert', 'seats', 'pay', 'done'];
+let pollTimer = null;
+let countdownTimer = null;
+
+class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+// Calls the API; throws ApiError with the contract's message on failure.
+async function api(method, path, body, key) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (state.token) headers.Authorization = 'Bearer ' + state.token;
+  if (key) headers['Idempotency-Key'] = key;
+  let response;
+  try {
+    response = await fetch('/api/v1' + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  } catch (e) {
+    throw new ApiError(0, 'network');
+  }
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+  if (!response.ok) throw new ApiError(response.status, (data && data.message) || response.statusText);
+  return data;
+}
+
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const won = (n) => Number(n).toLocaleString('en-US') + ' KRW';
+
+function say(text, kind) {
+  const m = $('message');
+  m.textContent = text;
+  m.className = 'message' + (kind ? ' ' + kind : '');
+  m.hidden = !text;
+}
+
+function show(step) {
+  for (const s of steps) $('step-' + s).hidden = s !== step;
+  const heading = $('step-' + step).querySelector('h2');
+  heading.tabIndex = -1;
+  heading.focus();
+  $('who').hidden = !state.userId;
+  $('who').textContent = state.userId ? `Signed in as ${state.name || 'you'} · user id ${state.userId}` : '';
+}
+
+// Every error the API can answer, in plain words, and where to go next.
+function handle(error, context) {
+  const m = error.message;
+  if (error.status === 0) return say('Cannot reach the ticket service. Check your connection and try again.', 'error');
+  if (error.status === 401 || m === 'Queue token is not active' || m === 'Queue token has expired') {
+    state.token = null;
+    save();
+    say('Your place in the line has expired. Take a new place to continue.', 'error');
+    return showQueueExpired();
+  }
+  if (error.status === 409 && m === 'Seat is already reserved') {
+    say(`Someone else just took seat ${context}. The seat map is refreshed: pick another seat.`, 'error');
+    return loadSeats();
+  }
+  if (error.status === 409 && m === 'Hold limit reached') {
+    return say('You already hold as many seats as one person may. Pay for them or let them run out first.', 'error');
+  }
+  if (error.status === 400 && m === 'Reservation has expired') {
+    say('Your hold ran out before the payment went through. Pick a seat again.', 'error');
+    return loadSeats();
+  }
+  if (error.status === 402) {
+    const short = state.hold.price - (state.balance || 0);
+    $('charge-amount').value = Math.max(short, 1);
+    $('charge-amount').focus();
+    return say(`Your balance is ${won(short)} short of the price. Charge at least that much, then pay.`, 'error');
+  }
+  if (error.status === 409 && m === 'Reservation is already paid') return say('This seat is already paid for.', 'success');
+  if (error.status === 404 && m === 'User not found') return say('We do not know that user id. Check it, or sign up.', 'error');
+  if (error.status === 404 && m === 'Reservation not found') {
+    say('That hold is no longer yours. Pick a seat again.', 'error');
+    return loadSeats();
+  }
+  if (error.status === 429) return say('Too many attempts at once. Wait a few seconds and try again.', 'error');
+  if (error.status === 503 || error.status === 502 || error.status === 504) {
+    return say('The ticket service is very busy right now. Try again in a moment.', 'error');
+  }
+  if (error.status === 400) return say(`That did not work: ${m}.`, 'error');
+  return say(`Something went wrong (${error.status}). Try again.`, 'error');
+}
+
+// --- 1. account ------------------------------------------------------------------
+$('signup-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    const user = await api('POST', '/users', { name: $('signup-name').value });
+    Object.assign(state, { userId: user.userId, name: user.name, token: null });
+    save();
+    say(`Welcome, ${user.name}! Keep your user id to come back: ${user.userId}`, 'success');
+    await takePlace();
+  } catch (e) { handle(e); }
+});
+
+$('userid-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const id = $('userid-input').value.trim().toLowerCase();
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+    return say('A user id looks like 01a205b4-376c-7510-adb7-2d373dc1d7c1.', 'error');
+  }
+  Object.assign(state, { userId: id, name: null, token: null });
+  save();
+  try { await takePlace(); } catch (e) { handle(e); }
+});
+
+// --- 2. queue -----------------------------------------------------------------------
+async function takePlace() {
+  const place = await api('POST', '/queue/token', { userId: state.userId });
+  state.token = place.token;
+  save();
+  onPlace(place);
+}
+
+function onPlace(place) {
+  clearTimeout(pollTimer);
+  if (place.status === 'ACTIVE') {
+    say("It's your turn! Pick a concert and a date.", 'success');
+    return loadConcerts();
+  }
+  if (place.status === 'EXPIRED') {
+    state.token = null;
+    save();
+    say('Your place in the line has expired. Take a new place to continue.', 'error');
+    return showQueueExpired();
+  }
+  $('queue-position').textContent = `number ${place.queuePosition}`;
+  $('queue-wait').textContent = place.estimatedWaitTime < 60 ? `about ${place.estimatedWaitTime} s`
+    : `about ${Math.ceil(place.estimatedWaitTime / 60)} min`;
+  $('leave-queue').textContent = 'Leave the line';
+  if ($('step-queue').hidden) show('queue');
+  // Poll more often as the turn comes near, never faster than once a second.
+  const delay = Math.min(5, Math.max(1, Math.floor(place.estimatedWaitTime / 10))) * 1000;
+  pollTimer = setTimeout(poll, delay);
+}
+
+let pollFailures = 0;
+async function poll() {
+  try {
+    onPlace(await api('GET', '/queue/status'));
+    pollFailures = 0;
+  } catch (e) {
+    if (e.status === 401) return handle(e);
+    pollFailures += 1;  // back off while the service struggles, keep the place
+    say('Checking your place is taking longer than usual…', 'error');
+    pollTimer = setTimeout(poll, Math.min(30000, 1000 * 2 ** pollFailures));
+  }
+}
+
+function showQueueExpired() {
+  clearTimeout(pollTimer);
+  $('queue-position').textContent = 'no longer';
+  $('queue-wait').textContent = '—';
+  $('leave-queue').textContent = 'Take a new place';
+  show('queue');
+}
+
+$('leave-queue').addEventListener('click', async () => {
+  try {
+    if (state.token) {
+      await api('DELETE', '/queue/token');
+      state.token = null;
+      save();
+      say('You left the line.', '');
+      return showQueueExpired();
+    }
+    await takePlace();
+  } catch (e) { handle(e); }
+});
+
+// --- 3. concert and date -------------------------------------------------------------
+async function loadConcerts() {
+  try {
+    const { concerts } = await api('GET', '/concerts');
+    const select = $('concert-select');
+    select.replaceChildren(...concerts.map((c) => new Option(c.name, c.concertId)));
+    if (state.concert) select.value = state.concert.id;
+    show('concert');
+    await loadDates();
+  } catch (e) { handle(e); }
+}
+
+async function loadDates() {
+  const select = $('concert-select');
+  if (!select.value) return say('There are no concerts on sale right now.', '');
+  state.concert = { id: Number(select.value), name: select.selectedOptions[0].textContent };
+  save();
+  try {
+    const { availableDates } = await api('GET', `/concerts/${state.concert.id}/available-dates`);
+    const box = $('dates');
+    box.replaceChildren(...availableDates.map((d) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'secondary';
+      b.textContent = d;
+      b.addEventListener('click', () => { state.date = d; save(); loadSeats(); });
+      return b;
+    }));
+    if (!availableDates.length) box.textContent = 'Every date of this concert is sold out.';
+  } catch (e) { handle(e); }
+}
+$('concert-select').addEventListener('change', loadDates);
+
+// --- 4. seats -----------------------------------------------------------------------
+async function loadSeats() {
+  stopCountdown();
+  try {
+    const data = await api('GET', `/concerts/${state.concert.id}/available-seats?date=${state.date}`);
+    const free = new Map(data.seats.map((s) => [s.seatNumber, s.price]));
+    const map = $('seat-map');
+    const buttons = [];
+    for (let n = 1; n <= data.totalSeats; n += 1) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = n;
+      b.dataset.seat = n;
+      if (free.has(n)) {
+        b.className = 'seat';
+        b.setAttribute('aria-label', `Seat ${n}, free, ${won(free.get(n))}`);
+        b.addEventListener('click', () => holdSeat(n));
+      } else {
+        b.className = 'seat taken';
+        b.disabled = true;
+        b.setAttribute('aria-label', `Seat ${n}, taken`);
+      }
+      buttons.push(b);
+    }
+    map.replaceChildren(...buttons);
+    $('seats-caption').textContent = `${state.concert.name} on ${state.date}: ${free.size} of ${data.totalSeats} seats free.`;
+    if ($('step-seats').hidden) show('seats');
+  } catch (e) { handle(e); }
+}
+$('refresh-seats').addEventListener('click', loadSeats);
+
+async function holdSeat(seat) {
+  try {
+    const r = await api('POST', '/reservations', { concertId: state.concert.id, date: state.date, seatNumber: seat });
+    state.hold = { id: r.reservationId, seat: r.seatNumber, price: r.price, expiresAt: r.expiresAt, key: uuid() };
+    save();
+    say(`Seat ${seat} is held for you. Pay before the time runs out.`, 'success');
+    await showPay();
+  } catch (e) { handle(e, seat); }
+}
+
+// --- 5. pay ---------------------------------------------------------------------------
+async function showPay() {
+  $('hold-seat').textContent = state.hold.seat;
+  $('hold-date').textContent = state.date;
+  $('hold-price').textContent = won(state.hold.price);
+  show('pay');
+  startCountdown();
+  await loadBalance();
+}
+
+async function loadBalance() {
+  try {
+    const { balance } = await api('GET', `/users/${state.userId}/balance`);
+    state.balance = balance;
+    $('balance').textContent = won(balance);
+    $('charge-amount').value = Math.max(state.hold.price - balance, 1);
+  } catch (e) { handle(e); }
+}
+
+function startCountdown() {
+  stopCountdown();
+  const tick = () => {
+    const left = Math.floor((Date.parse(state.hold.expiresAt) - Date.now()) / 1000);
+    if (left <= 0) {
+      stopCountdown();
+      say(`Your hold on seat ${state.hold.seat} has run out. The seat map is refreshed: pick a seat again.`, 'error');
+      return loadSeats();
+    }
+    $('hold-countdown').textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+  };
+  tick();
+  countdownTimer = setInterval(tick, 1000);
+}
+
+function stopCountdown() { clearInterval(countdownTimer); }
+
+$('charge-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    const r = await api('POST', `/users/${state.userId}/charge`, { amount: Number($('charge-amount').value) }, uuid());
+    state.balance = r.balance;
+    $('balance').textContent = won(r.balance);
+    say(`Added ${won(r.chargedAmount)}. Your balance is ${won(r.balance)}.`, 'success');
+    $('pay-button').focus();
+  } catch (e) { handle(e); }
+});
+
+$('pay-button').addEventListener('click', async () => {
+  const button = $('pay-button');
+  button.disabled = true;
+  try {
+    // The same key for every try of this hold: a retry never pays twice.
+    const p = await api('POST', '/payments', { reservationId: state.hold.id }, state.hold.key);
+    stopCountdown();
+    $('done-concert').textContent = state.concert.name;
+    $('done-date').textContent = state.date;
+    $('done-seat').textContent = state.hold.seat;
+    $('done-payment').textContent = `${p.paymentId} (${won(p.amount)}, ${p.paidAt})`;
+    state.token = null;  // paying ends the place in line
+    state.hold = null;
+    save();
+    say('Payment complete.', 'success');
+    show('done');
+  } catch (e) { handle(e); } finally { button.disabled = false; }
+});
+
+$('start-over').addEventListener('click', async () => {
+  try { await takePlace(); } catch (e) { handle(e); }
+});
+
+// --- start: pick up where this browser left off ------------------------------------------
+(async () => {
+  if (!state.userId) return show('account');
+  if (!state.token) return takePlace().catch(handle);
+  try {
+    onPlace(await api('GET', '/queue/status'));
+  } catch (e) { handle(e); }
+})();
