@@ -8,7 +8,10 @@ packages=(
   libfcgi-dev libmysqlcppconn-dev libhiredis-dev libcjson-dev libssl-dev  # libraries
   cpputest libcurl4-openssl-dev systemd     # tests (systemd: systemd-analyze, systemd-socket-activate)
   nginx mariadb-server mariadb-client redis-server redis-tools curl  # the local stack
+  chromium                                  # browser tests (driven by playwright-core from npm)
 )
+# Node.js for the browser tests: the machine's own if it has one, else Debian's.
+command -v node >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

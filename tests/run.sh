@@ -84,5 +84,18 @@ ops=$(grep -E '^ops: [0-9]+ passed, [0-9]+ failed$' "$logs/ops.txt" || echo "ops
 passed=$((passed + $(echo "$ops" | awk '{print $2}')))
 failed=$((failed + $(echo "$ops" | awk '{print $4}')))
 
+echo "== browser tests"
+set +e
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >"$logs/npm.txt" 2>&1) &&
+  CONCERT_TEST_URL="http://127.0.0.1:$http_port" CONCERT_TEST_STATE="$state" CONCERT_TEST_REDIS_PORT="$redis_port" \
+  SCREENSHOT_DIR="$logs/screenshots" timeout 600 node --test --test-reporter=tap tests/browser/ >"$logs/browser.txt" 2>&1
+set -e
+grep -E '^(not )?ok ' "$logs/browser.txt" || cat "$logs/npm.txt"
+browser_pass=$(grep -Eo '^# pass [0-9]+' "$logs/browser.txt" | grep -Eo '[0-9]+' || echo 0)
+browser_fail=$(grep -Eo '^# fail [0-9]+' "$logs/browser.txt" | grep -Eo '[0-9]+' || echo 0)
+[ "$browser_pass" -eq 0 ] && [ "$browser_fail" -eq 0 ] && browser_fail=1  # nothing ran: a failure
+passed=$((passed + browser_pass))
+failed=$((failed + browser_fail))
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -202,13 +202,21 @@ async function loadConcerts() {
   } catch (e) { handle(e); }
 }
 
+// Only the answer to the latest request of a kind may change the page: a
+// slow answer for a concert the visitor has since left must not overwrite.
+const latest = {};
+const begin = (kind) => (latest[kind] = (latest[kind] || 0) + 1);
+const stale = (kind, n) => latest[kind] !== n;
+
 async function loadDates() {
   const select = $('concert-select');
   if (!select.value) return say('There are no concerts on sale right now.', '');
   state.concert = { id: Number(select.value), name: select.selectedOptions[0].textContent };
   save();
+  const n = begin('dates');
   try {
     const { availableDates } = await api('GET', `/concerts/${state.concert.id}/available-dates`);
+    if (stale('dates', n)) return;
     const box = $('dates');
     box.replaceChildren(...availableDates.map((d) => {
       const b = document.createElement('button');
@@ -226,8 +234,10 @@ $('concert-select').addEventListener('change', loadDates);
 // --- 4. seats -----------------------------------------------------------------------
 async function loadSeats() {
   stopCountdown();
+  const n = begin('seats');
   try {
     const data = await api('GET', `/concerts/${state.concert.id}/available-seats?date=${state.date}`);
+    if (stale('seats', n)) return;
     const free = new Map(data.seats.map((s) => [s.seatNumber, s.price]));
     const map = $('seat-map');
     const buttons = [];
@@ -286,16 +296,18 @@ async function loadBalance() {
 function startCountdown() {
   stopCountdown();
   const tick = () => {
-    const left = Math.floor((Date.parse(state.hold.expiresAt) - Date.now()) / 1000);
-    if (left <= 0) {
+    const leftMs = Date.parse(state.hold.expiresAt) - Date.now();
+    if (leftMs <= 0) {
       stopCountdown();
       say(`Your hold on seat ${state.hold.seat} has run out. The seat map is refreshed: pick a seat again.`, 'error');
-      return loadSeats();
+      // The server's clock decides; give a slightly different clock here a second.
+      return setTimeout(loadSeats, 1000);
     }
+    const left = Math.ceil(leftMs / 1000);
     $('hold-countdown').textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
   };
   tick();
-  countdownTimer = setInterval(tick, 1000);
+  countdownTimer = setInterval(tick, 250);
 }
 
 function stopCountdown() { clearInterval(countdownTimer); }

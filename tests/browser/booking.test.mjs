@@ -59,8 +59,17 @@ async function setting(name, value) {
 async function newPage(viewport) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  page.on('pageerror', (e) => { throw e; });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
   return page;
+}
+
+// Closes the page's browser context; the page must not have thrown.
+async function done(...pages) {
+  for (const page of pages) {
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  }
 }
 
 const shot = (page, name) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
@@ -110,7 +119,7 @@ test('a new visitor signs up, queues, picks a seat, charges, pays and sees the c
   await shot(page, '03-journey-seat-map');
   await page.click('#seat-map button[data-seat="5"]');
   await page.locator('#step-pay').waitFor();
-  assert.match(await page.textContent('#hold-countdown'), /^[0-4]:\d\d$/);
+  assert.match(await page.textContent('#hold-countdown'), /^[0-5]:\d\d$/);
   await page.click('#pay-button');
   await assert.doesNotReject(message(page).filter({ hasText: 'short of the price' }).waitFor());
   assert.equal(await page.inputValue('#charge-amount'), '30000');
@@ -126,7 +135,7 @@ test('a new visitor signs up, queues, picks a seat, charges, pays and sees the c
   const other = (await api('POST', '/queue/token', { userId: (await api('POST', '/users', { name: 'x' })).body.userId })).body.token;
   const seats = await api('GET', `/concerts/${concert.id}/available-seats?date=${concert.date}`, null, other);
   assert.ok(!seats.body.seats.some((s) => s.seatNumber === 5));
-  await page.context().close();
+  await done(page);
 });
 
 test('two browsers race for one seat: one holds it, the other is told and sees the map refreshed', async () => {
@@ -145,8 +154,7 @@ test('two browsers race for one seat: one holds it, the other is told and sees t
   await b.locator('#seat-map button[data-seat="7"][disabled]').waitFor();
   assert.equal(await b.locator('#step-seats').isVisible(), true);
   await shot(b, '07-race-b-told-seat-taken');
-  await a.context().close();
-  await b.context().close();
+  await done(a, b);
 });
 
 test('a hold that runs out while the page is open sends the visitor back to the seat map', async () => {
@@ -163,7 +171,7 @@ test('a hold that runs out while the page is open sends the visitor back to the 
     // The seat is free again for everyone, this visitor included.
     await page.locator('#seat-map button[data-seat="2"]:not([disabled])').waitFor();
     await shot(page, '09-expiry-back-to-map');
-    await page.context().close();
+    await done(page);
   } finally {
     await setting('hold.seconds');
   }
@@ -185,7 +193,7 @@ test('a waiting visitor watching the page becomes active and moves on by itself'
     assert.equal((await api('DELETE', '/queue/token', null, firstToken)).status, 204);
     await page.locator('#step-concert').waitFor({ timeout: 10000 });
     await shot(page, '11-queue-now-active');
-    await page.context().close();
+    await done(page);
   } finally {
     await setting('queue.capacity', 1000);
   }

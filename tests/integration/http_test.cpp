@@ -9,7 +9,18 @@ TEST_GROUP(Nginx){};
 
 TEST(Nginx, UnknownPathIs404Json) {
     STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/nothing-here"), 404, "Not found").c_str());
-    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/"), 404).c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/index.htm"), 404).c_str());
+}
+
+TEST(Nginx, BookingPageIsServedWithAStrictPolicy) {
+    itest::Reply page = itest::request("GET", "/");
+    LONGS_EQUAL(200, page.status);
+    STRCMP_CONTAINS("text/html", page.headers["content-type"].c_str());
+    STRCMP_CONTAINS("default-src 'self'", page.headers["content-security-policy"].c_str());
+    STRCMP_EQUAL("nosniff", page.headers["x-content-type-options"].c_str());
+    STRCMP_CONTAINS("<title>Concert tickets</title>", page.body.c_str());
+    STRCMP_CONTAINS("javascript", itest::request("GET", "/app.js").headers["content-type"].c_str());
+    STRCMP_CONTAINS("text/css", itest::request("GET", "/app.css").headers["content-type"].c_str());
 }
 
 TEST(Nginx, PathTraversalIsJust404) {
