@@ -28,7 +28,7 @@ constexpr int kAttempts = 16;
 // The reservation, its seat and the payer, in one consistent read.
 constexpr const char* kRead =
     "SELECT r.user_id = u.id, r.status, r.version, r.expires_at <= NOW(3), r.price, "
-    "s.id, s.version, u.balance, u.version "
+    "s.id, s.version, u.balance, u.version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f') "
     "FROM users u LEFT JOIN reservations r ON r.id = ? LEFT JOIN seats s ON s.id = r.seat_id WHERE u.id = ?";
 
 constexpr const char* kDebit = "UPDATE users SET balance = ?, version = version + 1 WHERE id = ? AND version = ?";
@@ -38,10 +38,11 @@ constexpr const char* kSell =
 constexpr const char* kMarkPaid =
     "UPDATE reservations SET status = 'PAID', version = version + 1 "
     "WHERE id = ? AND version = ? AND status = 'TEMPORARILY_RESERVED' AND expires_at > NOW(3)";
-constexpr const char* kInsertPayment = "INSERT INTO payments (id, reservation_id, user_id, amount) VALUES (?, ?, ?, ?)";
+constexpr const char* kInsertPayment =
+    "INSERT INTO payments (id, reservation_id, user_id, amount, paid_at) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kLedger =
-    "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, payment_id) VALUES (?, 'PAYMENT', ?, ?, ?)";
-const std::string kPaidAt = "SELECT " + concert::iso_instant_sql("paid_at") + " FROM payments WHERE id = ?";
+    "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, payment_id, created_at) "
+    "VALUES (?, 'PAYMENT', ?, ?, ?, ?)";
 
 struct State {
     bool mine = false;
@@ -53,6 +54,7 @@ struct State {
     std::int64_t seat_version = 0;
     std::int64_t balance = 0;
     std::int64_t user_version = 0;
+    std::string now;  // the database's clock at the read: paidAt
 };
 
 State read_state(concert::Db& db, const std::string& reservation_id, const std::string& user_id) {
@@ -73,6 +75,7 @@ State read_state(concert::Db& db, const std::string& reservation_id, const std::
         }
         s.balance = rs->getInt64(8);
         s.user_version = static_cast<std::int64_t>(rs->getUInt64(9));
+        s.now = rs->getString(10);
         return 0;
     });
     return s;
@@ -147,6 +150,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
                 st.setString(2, reservation_id);
                 st.setString(3, auth.user_id);
                 st.setInt64(4, s.price);
+                st.setString(5, s.now);
             });
         } catch (const sql::SQLException& e) {
             if (e.getErrorCode() != concert::kErrDuplicateKey) throw;
@@ -158,12 +162,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
             st.setInt64(2, -s.price);
             st.setInt64(3, new_balance);
             st.setString(4, payment_id);
-        });
-        std::string paid_at = deps.db.run(kPaidAt, [&](sql::PreparedStatement& st) {
-            st.setString(1, payment_id);
-            concert::ResultPtr rs(st.executeQuery());
-            rs->next();
-            return std::string(rs->getString(1));
+            st.setString(5, s.now);
         });
         concert::JsonPtr out = concert::new_object();
         concert::add_string(out.get(), "paymentId", payment_id);
@@ -171,7 +170,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         concert::add_string(out.get(), "userId", auth.user_id);
         concert::add_int(out.get(), "amount", s.price);
         concert::add_string(out.get(), "status", "COMPLETED");
-        concert::add_string(out.get(), "paidAt", paid_at);
+        concert::add_string(out.get(), "paidAt", concert::iso_instant(s.now));
         concert::Response response = concert::json_response(200, concert::to_text(out.get()));
         // The same key may have won in another process meanwhile: then
         // answer as it did, with no second effect.

@@ -24,12 +24,14 @@ namespace {
 constexpr int kAttempts = 5;
 
 // One statement, so the seat, the user's version and the user's hold count
-// come from one consistent read.
+// come from one consistent read — and the hold's expiry (database now plus
+// hold.seconds), so the transaction below needs no read of its own.
 const std::string kLookup = std::string(
     "SELECT c.id IS NOT NULL, d.id IS NOT NULL, d.play_date < CURRENT_DATE(), d.total_seats, "
     "s.id, s.version, COALESCE(") + concert::kSeatIsFree + ", 0), u.version, "
     "(SELECT COUNT(*) FROM seats h WHERE h.holder_id = u.id AND h.status = 'HELD' "
-    "AND h.hold_expires_at > NOW(3)) "
+    "AND h.hold_expires_at > NOW(3)), s.status = 'HELD', s.price, "
+    "DATE_FORMAT(NOW(3) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f') "
     "FROM users u LEFT JOIN concerts c ON c.id = ? "
     "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? "
     "LEFT JOIN seats s ON s.concert_date_id = d.id AND s.seat_number = ? WHERE u.id = ?";
@@ -39,36 +41,38 @@ const std::string kLookup = std::string(
 constexpr const char* kBumpUser = "UPDATE users SET version = version + 1 WHERE id = ? AND version = ?";
 
 const std::string kHoldSeat = std::string(
-    "UPDATE seats s SET s.status = 'HELD', s.holder_id = ?, "
-    "s.hold_expires_at = NOW(3) + INTERVAL ? SECOND, s.version = s.version + 1 "
+    "UPDATE seats s SET s.status = 'HELD', s.holder_id = ?, s.hold_expires_at = ?, s.version = s.version + 1 "
     "WHERE s.id = ? AND s.version = ? AND ") + concert::kSeatIsFree;
 
-// The seat was free, so any hold still recorded on it has lapsed: mark it so
-// that a seat never has two live reservations.
+// The seat was HELD but free, so the hold recorded on it has lapsed: mark it
+// so that a seat never has two live reservations.
 constexpr const char* kRetireLapsed =
     "UPDATE reservations SET status = 'EXPIRED', version = version + 1 "
     "WHERE seat_id = ? AND status = 'TEMPORARILY_RESERVED'";
 
 constexpr const char* kInsertReservation =
     "INSERT INTO reservations (id, user_id, seat_id, price, status, expires_at) "
-    "SELECT ?, holder_id, id, price, 'TEMPORARILY_RESERVED', hold_expires_at FROM seats WHERE id = ?";
-
-const std::string kHeld = "SELECT price, " + concert::iso_instant_sql("hold_expires_at") + " FROM seats WHERE id = ?";
+    "VALUES (?, ?, ?, ?, 'TEMPORARILY_RESERVED', ?)";
 
 struct Seat {
     concert::SeatLookup lookup;
     std::int64_t id = 0;
     std::int64_t version = 0;
     std::int64_t user_version = 0;
+    bool lapsed_hold = false;  // HELD with a hold that ran out: retire its reservation
+    std::int64_t price = 0;
+    std::string expires_at;    // "YYYY-MM-DD hh:mm:ss.ffffff", database clock
 };
 
-Seat look_up(concert::Db& db, const concert::HoldRequest& hold, const std::string& user_id) {
+Seat look_up(concert::Db& db, const concert::HoldRequest& hold, const std::string& user_id,
+             std::int64_t hold_seconds) {
     Seat seat;
     bool user_found = db.run(kLookup, [&](sql::PreparedStatement& st) {
-        st.setInt64(1, hold.concert_id);
-        st.setString(2, concert::format_date(hold.date));
-        st.setInt64(3, hold.seat_number);
-        st.setString(4, user_id);
+        st.setInt64(1, hold_seconds);
+        st.setInt64(2, hold.concert_id);
+        st.setString(3, concert::format_date(hold.date));
+        st.setInt64(4, hold.seat_number);
+        st.setString(5, user_id);
         concert::ResultPtr rs(st.executeQuery());
         if (!rs->next()) return false;
         concert::SeatLookup& l = seat.lookup;
@@ -82,6 +86,9 @@ Seat look_up(concert::Db& db, const concert::HoldRequest& hold, const std::strin
         l.seat_free = rs->getBoolean(7);
         seat.user_version = static_cast<std::int64_t>(rs->getUInt64(8));
         l.user_holds = rs->getInt64(9);
+        seat.lapsed_hold = l.seat_exists && rs->getBoolean(10);
+        seat.price = l.seat_exists ? rs->getInt64(11) : 0;
+        seat.expires_at = rs->getString(12);
         return true;
     });
     if (!user_found) throw concert::HttpError{401, "Invalid token"};
@@ -97,7 +104,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     std::int64_t max_per_user = settings.at("hold.max_per_user");
 
     return concert::with_retries(deps.db, "hold", kAttempts, [&](int) -> std::optional<concert::Response> {
-        Seat seat = look_up(deps.db, hold, auth.user_id);
+        Seat seat = look_up(deps.db, hold, auth.user_id, hold_seconds);
         concert::check_hold(seat.lookup, hold.seat_number, max_per_user);
 
         deps.db.begin();
@@ -110,7 +117,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         }
         if (deps.db.execute(kHoldSeat, [&](sql::PreparedStatement& st) {
                 st.setString(1, auth.user_id);
-                st.setInt64(2, hold_seconds);
+                st.setString(2, seat.expires_at);
                 st.setInt64(3, seat.id);
                 st.setInt64(4, seat.version);
             }) == 0) {
@@ -119,21 +126,16 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
             deps.db.rollback();
             return std::nullopt;
         }
-        deps.db.execute(kRetireLapsed, [&](sql::PreparedStatement& st) { st.setInt64(1, seat.id); });
+        if (seat.lapsed_hold) {
+            deps.db.execute(kRetireLapsed, [&](sql::PreparedStatement& st) { st.setInt64(1, seat.id); });
+        }
         std::string reservation_id = concert::new_uuid();
         deps.db.execute(kInsertReservation, [&](sql::PreparedStatement& st) {
             st.setString(1, reservation_id);
-            st.setInt64(2, seat.id);
-        });
-        std::int64_t price = 0;
-        std::string expires_at;
-        deps.db.run(kHeld, [&](sql::PreparedStatement& st) {
-            st.setInt64(1, seat.id);
-            concert::ResultPtr rs(st.executeQuery());
-            rs->next();
-            price = rs->getInt64(1);
-            expires_at = rs->getString(2);
-            return 0;
+            st.setString(2, auth.user_id);
+            st.setInt64(3, seat.id);
+            st.setInt64(4, seat.price);
+            st.setString(5, seat.expires_at);
         });
         deps.db.commit();
 
@@ -143,8 +145,8 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         concert::add_string(out.get(), "date", concert::format_date(hold.date));
         concert::add_int(out.get(), "seatNumber", hold.seat_number);
         concert::add_string(out.get(), "status", "TEMPORARILY_RESERVED");
-        concert::add_string(out.get(), "expiresAt", expires_at);
-        concert::add_int(out.get(), "price", price);
+        concert::add_string(out.get(), "expiresAt", concert::iso_instant(seat.expires_at));
+        concert::add_int(out.get(), "price", seat.price);
         return concert::json_response(201, concert::to_text(out.get()));
     });
 }

@@ -20,12 +20,12 @@ namespace {
 
 constexpr int kAttempts = 64;
 
-constexpr const char* kRead = "SELECT balance, version FROM users WHERE id = ?";
+// The balance, its version, and the database's now for chargedAt.
+constexpr const char* kRead =
+    "SELECT balance, version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f') FROM users WHERE id = ?";
 constexpr const char* kWrite = "UPDATE users SET balance = ?, version = version + 1 WHERE id = ? AND version = ?";
 constexpr const char* kLedger =
-    "INSERT INTO balance_ledger (user_id, kind, amount, balance_after) VALUES (?, 'CHARGE', ?, ?)";
-const std::string kChargedAt =
-    "SELECT " + concert::iso_instant_sql("created_at") + " FROM balance_ledger WHERE id = LAST_INSERT_ID()";
+    "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, created_at) VALUES (?, 'CHARGE', ?, ?, ?)";
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::Auth auth = concert::authenticate(request, deps);
@@ -46,12 +46,14 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
             if (auto first = concert::replay(deps.db, user_id, *key, fingerprint)) return first;
         }
         std::int64_t balance = 0, version = 0;
+        std::string now;
         deps.db.run(kRead, [&](sql::PreparedStatement& st) {
             st.setString(1, user_id);
             concert::ResultPtr rs(st.executeQuery());
             if (!rs->next()) throw concert::HttpError{404, "User not found"};
             balance = rs->getInt64(1);
             version = static_cast<std::int64_t>(rs->getUInt64(2));
+            now = rs->getString(3);
             return 0;
         });
         std::int64_t new_balance = concert::balance_after_charge(balance, amount);
@@ -71,18 +73,14 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
             st.setString(1, user_id);
             st.setInt64(2, amount);
             st.setInt64(3, new_balance);
+            st.setString(4, now);
             return st.executeUpdate();
-        });
-        std::string charged_at = deps.db.run(kChargedAt, [](sql::PreparedStatement& st) {
-            concert::ResultPtr rs(st.executeQuery());
-            rs->next();
-            return std::string(rs->getString(1));
         });
         concert::JsonPtr out = concert::new_object();
         concert::add_string(out.get(), "userId", user_id);
         concert::add_int(out.get(), "chargedAmount", amount);
         concert::add_int(out.get(), "balance", new_balance);
-        concert::add_string(out.get(), "chargedAt", charged_at);
+        concert::add_string(out.get(), "chargedAt", concert::iso_instant(now));
         concert::Response response = concert::json_response(200, concert::to_text(out.get()));
         // The same key may have won in another process meanwhile: then
         // answer as it did, with no second effect.

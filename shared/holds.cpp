@@ -35,9 +35,13 @@ void check_hold(const SeatLookup& seat, std::int64_t seat_number, std::int64_t m
     if (!under_hold_cap(seat.user_holds, max_per_user)) throw HttpError{409, "Hold limit reached"};
 }
 
-std::string iso_instant_sql(const std::string& column) {
-    return "CONCAT(DATE_FORMAT(" + column + ", '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(" + column +
-           ") / 1000), 3, '0'), 'Z')";
+std::string iso_instant(const std::string& sql_datetime) {
+    std::string t = sql_datetime.substr(0, 19);
+    std::string fraction = sql_datetime.size() > 20 ? sql_datetime.substr(20, 3) : "";
+    fraction.resize(3, '0');
+    if (t.size() == 19) t[10] = 'T';
+    return t + "." + fraction + "Z";
 }
+
 
 }  // namespace concert

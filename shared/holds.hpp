@@ -41,8 +41,9 @@ void check_hold(const SeatLookup& seat, std::int64_t seat_number, std::int64_t m
 // True while the user may take one more hold.
 bool under_hold_cap(std::int64_t user_holds, std::int64_t max_per_user);
 
-// SQL for an instant column as ISO 8601 UTC with milliseconds:
-// 2026-11-22T12:34:56.789Z (the session runs in UTC).
-std::string iso_instant_sql(const std::string& column);
+// "2026-11-22 12:34:56.789000" (MySQL DATETIME text, UTC) as ISO 8601 with
+// milliseconds: "2026-11-22T12:34:56.789Z". Shorter input is padded.
+std::string iso_instant(const std::string& sql_datetime);
+
 
 }  // namespace concert

@@ -91,6 +91,9 @@ TEST(Holds, BodyIsParsedStrictly) {
                  parse_error("{\"concertId\":3,\"date\":\"2027-01-02\",\"seatNumber\":\"7\"}").c_str());
 }
 
-TEST(Holds, InstantsAreFormattedWithMilliseconds) {
-    STRCMP_CONTAINS("LPAD(FLOOR(MICROSECOND(x) / 1000), 3, '0')", concert::iso_instant_sql("x").c_str());
+
+TEST(Holds, DatabaseInstantsBecomeIsoWithMilliseconds) {
+    STRCMP_EQUAL("2026-11-22T12:34:56.789Z", concert::iso_instant("2026-11-22 12:34:56.789000").c_str());
+    STRCMP_EQUAL("2026-11-22T12:34:56.000Z", concert::iso_instant("2026-11-22 12:34:56").c_str());
+    STRCMP_EQUAL("2026-11-22T12:34:56.500Z", concert::iso_instant("2026-11-22 12:34:56.5").c_str());
 }
