@@ -62,11 +62,11 @@ goal_of() {
   fi
   if grep -q 'workers\]' "$jsonl"; then
     echo
-    echo "**Pool size** (req/s with 1, 2 and 4 workers per pool):"
+    echo "**Pool size** (req/s with 1, 2, 4 and 8 workers per pool):"
     echo
     echo "| workers | ping | available-seats | holds |"
     echo "|---:|---:|---:|---:|"
-    for w in 1 2 4; do
+    for w in 1 2 4 8; do
       printf '| %s | %.0f | %.0f | %.0f |\n' "$w" "$(rps "ping [$w workers]")" \
         "$(rps "GET available-seats [$w workers]")" "$(rps "POST /reservations [$w workers]")"
     done

@@ -9,7 +9,7 @@
 # LATEST.jsonl (raw lines). Results are never edited by hand.
 #
 # Environment: BENCH_SECONDS per wrk scenario (5), BENCH_CONNECTIONS (32),
-# BENCH_WORKERS per pool for the main run (4), BENCH_BIG=0 to skip the
+# BENCH_WORKERS per pool for the main run (8), BENCH_BIG=0 to skip the
 # 1,000,000-row scale run, BENCH_CURVE=0 to skip the pool-size curve.
 set -euo pipefail
 
@@ -17,7 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 seconds=${BENCH_SECONDS:-5}
 connections=${BENCH_CONNECTIONS:-32}
-workers=${BENCH_WORKERS:-4}
+workers=${BENCH_WORKERS:-8}
 threads=2
 port=28080
 state=$root/var/bench
@@ -174,7 +174,7 @@ fi
 
 # --- pool-size curve ----------------------------------------------------------------
 if [ "${BENCH_CURVE:-1}" = 1 ]; then
-  for w in 1 2 4; do
+  for w in 1 2 4 8; do
     stop_stack
     start_stack "$w"
     run "ping [$w workers]" ping.lua
