@@ -4,6 +4,7 @@
 #   make run      install what is missing, build, serve http://127.0.0.1:8080
 #   make test     install what is missing, build, run unit + integration tests
 #   make bench    every route against the ceiling; writes bench/results/LATEST.{md,png}
+#   make fuzz     the libFuzzer targets for FUZZ_SECONDS (300) each
 #   make install  install for production (PREFIX, SYSCONFDIR, DESTDIR)
 #   make reset    wipe var/ (the local stack's data)
 #   make clean    remove build outputs
@@ -42,7 +43,7 @@ UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
 TEST_TOOLS := build/socket_holder
 
-.PHONY: all deps run test bench unit integration reset clean install uninstall
+.PHONY: all deps run test bench fuzz unit integration reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -85,6 +86,23 @@ $(INTEG_BIN): $(INTEG_OBJ) $(REL)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS) -lcurl -lCppUTest -lCppUTestExt
 
+# libFuzzer targets (clang): fuzz/<name>_fuzz.cpp -> build/fuzz/<name>_fuzz, over
+# shared/ built again with clang and the fuzzer's instrumentation.
+FUZZ_FLAGS   := -std=c++17 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_TARGETS := $(patsubst fuzz/%.cpp,build/fuzz/%,$(wildcard fuzz/*_fuzz.cpp))
+FUZZ_OBJ     := $(patsubst %.cpp,build/fuzz/obj/%.o,$(SHARED_SRC))
+
+build/fuzz/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c $< -o $@
+
+build/fuzz/libconcert.a: $(FUZZ_OBJ)
+	$(Q)ar rcs $@ $^
+
+build/fuzz/%_fuzz: build/fuzz/obj/fuzz/%_fuzz.o build/fuzz/libconcert.a
+	$(Q)clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 BENCH_BINS := build/bench/ping build/bench/load
 
 build/bench/ping: $(REL)/bench/ping.o $(REL)/libconcert.a
@@ -107,13 +125,18 @@ run: deps
 	$(Q)scripts/stack.sh run
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS)
 	$(Q)tests/run.sh
 
 # Installs wrk and gnuplot if missing; BENCH_SECONDS per scenario (default 5).
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)bench/run.sh
+
+# Every fuzz target for FUZZ_SECONDS (default 300) each.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_TARGETS)
+	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-300} fuzz/run.sh
 
 unit: $(UNIT_BIN)
 	$(Q)$(UNIT_BIN)

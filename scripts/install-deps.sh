@@ -9,6 +9,7 @@ packages=(
   cpputest libcurl4-openssl-dev systemd     # tests (systemd: systemd-analyze, systemd-socket-activate)
   nginx mariadb-server mariadb-client redis-server redis-tools curl  # the local stack
   chromium                                  # browser tests (driven by playwright-core from npm)
+  clang libclang-rt-14-dev                  # libFuzzer targets
 )
 # Node.js for the browser tests: the machine's own if it has one, else Debian's.
 command -v node >/dev/null || packages+=(nodejs npm)

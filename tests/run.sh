@@ -34,6 +34,21 @@ set -e
 grep -E '^(OK|Errors)|Failure|error' "$logs/unit.txt" || true
 count "$logs/unit.txt" $rc
 
+# Adds a "<what>: N passed, N failed" summary line from a file to the totals;
+# a missing line counts as one failure.
+add_summary() {
+  local line
+  line=$(grep -E "^$2: [0-9]+ passed, [0-9]+ failed$" "$1" || echo "$2: 0 passed, 1 failed")
+  passed=$((passed + $(echo "$line" | awk '{print $2}')))
+  failed=$((failed + $(echo "$line" | awk '{print $4}')))
+}
+
+echo "== fuzzing (${FUZZ_SECONDS:-20} s per target)"
+set +e
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} fuzz/run.sh 2>&1 | tee "$logs/fuzz.txt"
+set -e
+add_summary "$logs/fuzz.txt" fuzz
+
 echo "== integration tests"
 state=$(mktemp -d /tmp/concert-test.XXXXXX)
 chmod 755 "$state"
@@ -80,9 +95,7 @@ echo "== production operation checks"
 set +e
 tests/ops/run.sh "$state" 2>&1 | tee "$logs/ops.txt"
 set -e
-ops=$(grep -E '^ops: [0-9]+ passed, [0-9]+ failed$' "$logs/ops.txt" || echo "ops: 0 passed, 1 failed")
-passed=$((passed + $(echo "$ops" | awk '{print $2}')))
-failed=$((failed + $(echo "$ops" | awk '{print $4}')))
+add_summary "$logs/ops.txt" ops
 
 echo "== browser tests"
 set +e

@@ -1,0 +1,33 @@
+// libFuzzer target: every request body reader. Each must answer any bytes
+// with a value or HttpError 400, never a crash, a hang or another exception.
+
+#include <cstdint>
+#include <string>
+
+#include "../shared/holds.hpp"
+#include "../shared/http.hpp"
+#include "../shared/money.hpp"
+#include "../shared/users.hpp"
+
+namespace {
+
+template <class Fn>
+void expect_value_or_400(Fn&& fn) {
+    try {
+        fn();
+    } catch (const concert::HttpError& e) {
+        if (e.status != 400) __builtin_trap();
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::string body(reinterpret_cast<const char*>(data), size);
+    expect_value_or_400([&] { concert::parse_sign_up(body); });
+    expect_value_or_400([&] { concert::parse_token_request(body); });
+    expect_value_or_400([&] { concert::parse_hold_request(body); });
+    expect_value_or_400([&] { concert::parse_charge_request(body); });
+    expect_value_or_400([&] { concert::parse_payment_request(body); });
+    return 0;
+}

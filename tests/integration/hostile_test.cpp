@@ -1,0 +1,176 @@
+// Hostile HTTP through nginx: oversized and malformed requests, slow
+// bodies, huge numbers, NUL bytes, header tricks, SQL in every string field.
+// Every answer is a 4xx with the contract's body, never a 5xx, and no
+// handler worker dies of it.
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "client.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+int port() { return std::stoi(itest::base_url().substr(itest::base_url().rfind(':') + 1)); }
+
+int connect_raw() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port()));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// Sends raw bytes and returns the whole answer (nginx closes after errors;
+// "Connection: close" is sent otherwise).
+std::string raw(const std::string& request) {
+    int fd = connect_raw();
+    if (fd < 0) return "";
+    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    std::string out;
+    char buf[8192];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    close(fd);
+    return out;
+}
+
+int status_of(const std::string& response) {
+    return response.size() > 12 ? std::atoi(response.substr(9, 3).c_str()) : 0;
+}
+
+std::string body_of(const std::string& response) {
+    std::size_t at = response.find("\r\n\r\n");
+    return at == std::string::npos ? "" : response.substr(at + 4);
+}
+
+// "" if a raw response is a 4xx with the contract's error body.
+std::string raw_problem(const std::string& response) {
+    int status = status_of(response);
+    if (status < 400 || status > 499) return "status " + std::to_string(status) + ": " + response.substr(0, 200);
+    std::string body = body_of(response);
+    if (body.find("\"statusCode\":" + std::to_string(status)) == std::string::npos) return "body: " + body;
+    return "";
+}
+
+std::vector<int> workers_of(const std::string& handler) {
+    std::ifstream pidfile(itest::state_dir() + "/run/" + handler + ".pid");
+    int master = 0;
+    pidfile >> master;
+    std::ifstream in("/proc/" + std::to_string(master) + "/task/" + std::to_string(master) + "/children");
+    std::vector<int> out;
+    int pid;
+    while (in >> pid) out.push_back(pid);
+    return out;
+}
+
+const char* const kPools[] = {"users_create", "queue_token_create", "reservations_create", "users_charge",
+                              "payments_create", "concerts_seats"};
+
+}  // namespace
+
+TEST_GROUP(Hostile) {
+    std::vector<std::vector<int>> before;
+    std::unique_ptr<itest::QueueFixture> queue;
+    void setup() override {
+        queue = std::make_unique<itest::QueueFixture>();
+        for (const char* pool : kPools) before.push_back(workers_of(pool));
+    }
+    void teardown() override {
+        // Every worker that was there before is still there: none crashed.
+        for (std::size_t i = 0; i < before.size(); ++i) CHECK_TEXT(before[i] == workers_of(kPools[i]), kPools[i]);
+        queue.reset();
+    }
+};
+
+TEST(Hostile, OversizedHeaderIs400Json) {
+    std::string big(20000, 'a');
+    std::string r = raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\nConnection: close\r\n\r\n");
+    STRCMP_EQUAL("", raw_problem(r).c_str());
+}
+
+TEST(Hostile, MalformedRequestLinesAre400Json) {
+    STRCMP_EQUAL("", raw_problem(raw("GARBAGE\r\n\r\n")).c_str());
+    STRCMP_EQUAL("", raw_problem(raw("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n")).c_str());
+    STRCMP_EQUAL("", raw_problem(raw("GET /%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).c_str());
+    STRCMP_EQUAL("", raw_problem(raw("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}")).c_str());
+}
+
+TEST(Hostile, FoldedOrInjectedHeadersAreRefusedOrInert) {
+    std::string r = raw("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nIdempotency-Key: a\r\n X-Evil: 1\r\n"
+                        "Content-Length: 14\r\nConnection: close\r\n\r\n{\"name\":\"kim\"}");
+    CHECK_TEXT(status_of(r) == 201 || raw_problem(r).empty(), r.c_str());
+    CHECK(r.find("X-Evil") == std::string::npos);
+}
+
+TEST(Hostile, SlowBodyDoesNotHoldAWorker) {
+    int slow = connect_raw();
+    std::string head = "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"na";
+    send(slow, head.data(), head.size(), MSG_NOSIGNAL);
+    auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; ++i) LONGS_EQUAL(201, itest::request("POST", "/api/v1/users", "{\"name\":\"fast\"}").status);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+    close(slow);
+}
+
+TEST(Hostile, HugeNumbersAndNulBytesAre400) {
+    std::string token = itest::active_token();
+    for (const std::string& body : {std::string("{\"concertId\":1e999999,\"date\":\"2030-01-01\",\"seatNumber\":1}"),
+                                    std::string("{\"concertId\":99999999999999999999999,\"date\":\"2030-01-01\",\"seatNumber\":1}"),
+                                    std::string("{\"concertId\":1,\"date\":\"2030-01-01\",\"seatNumber\":-1e308}"),
+                                    std::string("{\"concertId\":1,\"date\":\"2030-01-01\0\",\"seatNumber\":1}", 51)}) {
+        STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/reservations", body,
+                                                             {"Authorization: Bearer " + token}), 400).c_str());
+    }
+}
+
+TEST(Hostile, SqlInEveryStringFieldIsJustText) {
+    const std::string sql = "' OR '1'='1'; DROP TABLE users; --";
+    std::string me = itest::new_user();
+    std::string token = itest::text_field(
+        itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + me + "\"}").json().get(), "token");
+    std::string auth = "Authorization: Bearer " + token;
+    auto reply_ok = [](const itest::Reply& r) { return r.status >= 400 && r.status < 500 && itest::error_problem(r, static_cast<int>(r.status)).empty(); };
+    CHECK(reply_ok(itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + sql + "\"}")));
+    CHECK(reply_ok(itest::request("POST", "/api/v1/reservations",
+                                  "{\"concertId\":1,\"date\":\"" + sql + "\",\"seatNumber\":1}", {auth})));
+    CHECK(reply_ok(itest::request("POST", "/api/v1/payments", "{\"reservationId\":\"" + sql + "\"}", {auth})));
+    CHECK(reply_ok(itest::request("GET", "/api/v1/concerts/1%27%20OR%201=1/available-dates", "", {auth})));
+    CHECK(reply_ok(itest::request("GET", "/api/v1/concerts/1/available-seats?date=2030-01-01%27%20OR%201=1", "", {auth})));
+    CHECK(reply_ok(itest::request("GET", "/api/v1/users/x%27%20OR%201=1/balance", "", {auth})));
+    CHECK(reply_ok(itest::request("GET", "/api/v1/queue/status", "", {"Authorization: Bearer " + sql})));
+    // A key made of SQL is a key like any other: stored and replayed as text.
+    itest::Reply first = itest::request("POST", "/api/v1/users/" + me + "/charge", "{\"amount\":5}",
+                                        {auth, "Idempotency-Key: 'OR'1'='1';--"});
+    LONGS_EQUAL(200, first.status);
+    itest::Reply again = itest::request("POST", "/api/v1/users/" + me + "/charge", "{\"amount\":5}",
+                                        {auth, "Idempotency-Key: 'OR'1'='1';--"});
+    STRCMP_EQUAL(first.body.c_str(), again.body.c_str());
+    LONGS_EQUAL(201, itest::request("POST", "/api/v1/users", "{\"name\":\"" + std::string("\\\" OR 1=1 --") + "\"}").status);
+    CHECK(std::stol(itest::scalar("SELECT COUNT(*) FROM users")) > 1);
+}
+
+TEST(Hostile, InvalidUtf8AndControlBytesInHeadersAre4xx) {
+    std::string r = raw(std::string("GET /api/v1/queue/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\x01\r\n"
+                                    "Connection: close\r\n\r\n"));
+    STRCMP_EQUAL("", raw_problem(r).c_str());
+}
