@@ -5,6 +5,7 @@
 #   make test     install what is missing, build, run unit + integration tests
 #   make bench    every route against the ceiling; writes bench/results/LATEST.{md,png}
 #   make fuzz     the libFuzzer targets for FUZZ_SECONDS (300) each
+#   make soak     the mixed load for SOAK_SECONDS (600), memory at start and end
 #   make install  install for production (PREFIX, SYSCONFDIR, DESTDIR)
 #   make reset    wipe var/ (the local stack's data)
 #   make clean    remove build outputs
@@ -41,9 +42,9 @@ INTEG_OBJ       := $(patsubst %.cpp,$(REL)/%.o,$(INTEG_SRC))
 
 UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
-TEST_TOOLS := build/socket_holder
+TEST_TOOLS := build/socket_holder build/fault_load
 
-.PHONY: all deps run test bench fuzz unit integration reset clean install uninstall
+.PHONY: all deps run test bench fuzz soak unit integration reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -114,7 +115,7 @@ build/bench/load: $(REL)/bench/load.o
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
 
 build/%: $(REL)/tests/tools/%.o
-	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
 
 # --- workflows ----------------------------------------------------------------
 deps:
@@ -132,6 +133,11 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)bench/run.sh
+
+# The mixed load for SOAK_SECONDS (default 600) on a stack of its own.
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all $(TEST_TOOLS)
+	$(Q)tests/faults/soak.sh
 
 # Every fuzz target for FUZZ_SECONDS (default 300) each.
 fuzz: deps

@@ -14,11 +14,16 @@ constexpr const char* kInsertUser = "INSERT INTO users (id, name, balance, versi
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     std::string name = concert::parse_sign_up(request.body);
     std::string id = concert::new_uuid();
-    deps.db.run(kInsertUser, [&](sql::PreparedStatement& st) {
+    // In a transaction although it is one statement: START TRANSACTION has no
+    // effect, so on a connection that died since the last request (a database
+    // restart) it is the statement that is sent again after reconnecting,
+    // never the INSERT.
+    deps.db.begin();
+    deps.db.execute(kInsertUser, [&](sql::PreparedStatement& st) {
         st.setString(1, id);
         st.setString(2, name);
-        return st.executeUpdate();
     });
+    deps.db.commit();
 
     concert::JsonPtr out = concert::new_object();
     concert::add_string(out.get(), "userId", id);

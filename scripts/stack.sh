@@ -5,6 +5,7 @@
 #
 #   scripts/stack.sh run [options]          used by `make run` and the tests
 #   scripts/stack.sh start-redis [options]  (re)start only Redis, for tests
+#   scripts/stack.sh start-mariadb [options]  (re)start only MariaDB, for tests
 #
 # Options (defaults are `make run`'s):
 #   --state DIR        state directory (var)
@@ -120,11 +121,41 @@ start_redis() {
   wait_for redis "" 20 sh -c "[ \"\$(redis-cli -s '$run/redis.sock' ping)\" = PONG ]"
 }
 
+# Starts MariaDB (initialising its data on first use) in its own session, so
+# a test can stop it and start it again (start-mariadb) while the stack runs;
+# the stack stops it by the pid file it writes.
+start_mariadb() {
+  mkdir -p "$dbdir" "$dbrun"
+  [ -n "$db_user" ] && chown "$db_user" "$dbdir" "$dbrun"
+  local user_opt=()
+  [ -n "$db_user" ] && user_opt=(--user="$db_user")
+  if [ ! -d "$dbdir/mysql" ]; then
+    log "initialising MariaDB in $dbdir"
+    mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$dbdir" \
+      --auth-root-authentication-method=socket >"$logs/mariadb-install.log" 2>&1
+  fi
+  local flush=1
+  [ "$ephemeral" -eq 1 ] && flush=2
+  touch "$logs/mariadb.log"
+  [ -n "$db_user" ] && chown "$db_user" "$logs/mariadb.log"
+  rm -f "$dbrun/mysqld.pid"
+  setsid mariadbd --no-defaults "${user_opt[@]}" --datadir="$dbdir" --socket="$dbrun/mysqld.sock" \
+    --port="$db_port" --bind-address=127.0.0.1 --skip-name-resolve \
+    --pid-file="$dbrun/mysqld.pid" --log-error="$logs/mariadb.log" \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --default-time-zone=+00:00 --max-connections=1000 \
+    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=$flush </dev/null >/dev/null 2>&1 &
+  wait_for mariadb $! 60 mariadb-admin --socket="$dbrun/mysqld.sock" -uroot ping
+}
+
 if [ "$command" = start-redis ]; then
   start_redis
   exit 0
+elif [ "$command" = start-mariadb ]; then
+  start_mariadb
+  exit 0
 elif [ "$command" != run ]; then
-  echo "usage: $0 run|start-redis [options]" >&2
+  echo "usage: $0 run|start-redis|start-mariadb [options]" >&2
   exit 2
 fi
 
@@ -149,27 +180,7 @@ trap cleanup EXIT
 trap 'stop_requested=1' INT TERM
 
 # --- MariaDB ------------------------------------------------------------------
-mkdir -p "$dbdir" "$dbrun"
-[ -n "$db_user" ] && chown "$db_user" "$dbdir" "$dbrun"
-db_user_opt=()
-[ -n "$db_user" ] && db_user_opt=(--user="$db_user")
-if [ ! -d "$dbdir/mysql" ]; then
-  log "initialising MariaDB in $dbdir"
-  mariadb-install-db --no-defaults "${db_user_opt[@]}" --datadir="$dbdir" \
-    --auth-root-authentication-method=socket >"$logs/mariadb-install.log" 2>&1
-fi
-flush=1
-[ "$ephemeral" -eq 1 ] && flush=2
-touch "$logs/mariadb.log"
-[ -n "$db_user" ] && chown "$db_user" "$logs/mariadb.log"
-mariadbd --no-defaults "${db_user_opt[@]}" --datadir="$dbdir" --socket="$dbrun/mysqld.sock" \
-  --port="$db_port" --bind-address=127.0.0.1 --skip-name-resolve \
-  --pid-file="$dbrun/mysqld.pid" --log-error="$logs/mariadb.log" \
-  --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-  --default-time-zone=+00:00 --max-connections=1000 \
-  --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=$flush &
-db_pid=$!
-wait_for mariadb "$db_pid" 60 mariadb-admin --socket="$dbrun/mysqld.sock" -uroot ping
+start_mariadb
 sql() { mariadb --socket="$dbrun/mysqld.sock" -uroot "$@"; }
 sql -e "CREATE DATABASE IF NOT EXISTS concert CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
   CREATE USER IF NOT EXISTS 'concert'@'localhost' IDENTIFIED BY 'concert';
@@ -244,7 +255,7 @@ while [ $stop_requested -eq 0 ]; do
   if [ $((ticks % 30)) -eq 0 ]; then
     "$root/bin/concertctl" sweep >>"$logs/sweep.log" 2>&1 || true
   fi
-  for pid in "$db_pid" "${nginx_pids[@]}" "${handler_pids[@]}"; do
+  for pid in "${nginx_pids[@]}" "${handler_pids[@]}"; do
     if ! alive "$pid"; then
       sleep 0.5
       [ $stop_requested -eq 1 ] && break 2

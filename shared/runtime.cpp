@@ -12,6 +12,8 @@
 
 #include <fcgiapp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,26 +26,8 @@ namespace {
 
 constexpr int kSystemdFirstFd = 3;  // SD_LISTEN_FDS_START
 constexpr int kBacklog = 4096;  // capped by net.core.somaxconn
-constexpr int kDrainSeconds = 15;
-constexpr std::size_t kMinSecretBytes = 32;  // a guessable HMAC key would make tokens forgeable  // a worker still busy after this is killed
-
-volatile sig_atomic_t g_stop = 0;
-
-void on_stop_signal(int) {
-    g_stop = 1;
-    FCGX_ShutdownPending();  // only sets libfcgi's flag: async-signal-safe
-}
-
-// Installed without SA_RESTART, so a blocking accept()/wait() returns EINTR
-// and the loops below see g_stop.
-void set_stop_handlers() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGINT, &sa, nullptr);
-}
+constexpr int kDrainSeconds = 15;  // a worker still busy after this is killed
+constexpr std::size_t kMinSecretBytes = 32;  // a guessable HMAC key would make tokens forgeable
 
 sigset_t stop_signals() {
     sigset_t set;
@@ -116,17 +100,17 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
              (request.request_id.empty() ? "-" : request.request_id));
 }
 
-// A worker: accepts until told to stop. SIGTERM is blocked while a request is
-// served, so database and Redis I/O are never cut short by it; it is taken
-// between requests.
+// A worker: accepts until told to stop. SIGTERM and SIGINT stay blocked in a
+// worker for its whole life, so no system call of a request (reading the
+// request, the database, Redis) is ever cut short by them; the worker looks
+// for a pending one between requests. accept() gives up every second
+// (SO_RCVTIMEO on the listening socket), so an idle worker notices a stop
+// within a second too — it never sits in accept() while its pool restarts.
 [[noreturn]] void worker_main(int listen_fd, const Config& config, Handler handler, const char* name,
                               pid_t master) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the pool's master
-    set_stop_handlers();
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);  // the master's mask is not ours
     sigset_t stops = stop_signals();
+    sigprocmask(SIG_SETMASK, &stops, nullptr);  // only the stop signals, and those for good
     if (getppid() != master) _exit(0);  // the master died before prctl took effect
 
     Db db(config);
@@ -134,11 +118,18 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
     Deps deps{config, db, redis};
     FCGX_Request req;
     FCGX_InitRequest(&req, listen_fd, 0);
-    while (g_stop == 0 && FCGX_Accept_r(&req) >= 0) {
-        sigprocmask(SIG_BLOCK, &stops, nullptr);
+    for (;;) {
+        sigset_t pending;
+        sigpending(&pending);
+        if (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)) break;
+        int rc = FCGX_Accept_r(&req);
+        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) continue;  // the one-second tick
+        if (rc < 0) {
+            log_line(std::string(name) + ": accept failed (" + std::to_string(rc) + "), worker exits");
+            break;
+        }
         serve_one(req, handler, deps, name);
         FCGX_Finish_r(&req);
-        sigprocmask(SIG_UNBLOCK, &stops, nullptr);
     }
     _exit(0);
 }
@@ -197,6 +188,8 @@ int serve(const char* name, Handler handler) {
     }
     int listen_fd = open_listener(config, name);
     if (listen_fd < 0) return 2;
+    timeval accept_timeout{1, 0};  // see worker_main
+    setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &accept_timeout, sizeof accept_timeout);
 
     // The master keeps its signals blocked and takes them one at a time with
     // sigtimedwait, so none can slip in between a check and a wait.

@@ -110,5 +110,11 @@ browser_fail=$(grep -Eo '^# fail [0-9]+' "$logs/browser.txt" | grep -Eo '[0-9]+'
 passed=$((passed + browser_pass))
 failed=$((failed + browser_fail))
 
+echo "== fault injection under load (${FAULT_SECONDS:-36} s)"
+set +e
+tests/faults/run.sh "$state" "http://127.0.0.1:$http_port" "${TEST_DB_PORT:-23306}" "$redis_port" 2>&1 | tee "$logs/faults.txt"
+set -e
+add_summary "$logs/faults.txt" faults
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

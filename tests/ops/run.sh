@@ -24,7 +24,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-  rm -rf "$tmp"
+  [ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -147,7 +147,9 @@ restart_under_load() {
   ok=$(cat "$tmp"/load.* | grep -c '^201$')
   echo "restarted the users_create pool 3 times under load: sent $sent, succeeded $ok, failed $((sent - ok))"
   cat "$tmp"/load.* | sort | uniq -c
-  [ "$(grep -c 'serving with' "$tmp/log/users_create.log")" -ge 4 ] || { echo "pool did not restart"; return 1; }
+  [ "$(grep -c 'serving with' "$tmp/log/users_create.log")" -ge 4 ] ||
+    { echo "pool did not restart:"; grep -v ' POST ' "$tmp/log/users_create.log" | tail -n 12; return 1; }
+  [ "$ok" -eq "$sent" ] || { grep -v ' 201 ' "$tmp/log/users_create.log" | tail -n 12; }
   [ "$sent" -ge 100 ] && [ "$ok" -eq "$sent" ]
 }
 
