@@ -27,7 +27,13 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "../tests/tools/tool_util.hpp"
+
 namespace {
+
+using tool::add_days;
+using tool::collect;
+using tool::field;
 
 using Clock = std::chrono::steady_clock;
 
@@ -35,11 +41,6 @@ struct Reply {
     long status = 0;
     std::string body;
 };
-
-size_t collect(char* data, size_t size, size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
-    return size * n;
-}
 
 // One keep-alive connection per thread, as a browser or app would have.
 class Client {
@@ -75,16 +76,6 @@ private:
     CURL* curl_;
 };
 
-std::string field(const std::string& json, const char* name) {
-    cJSON* obj = cJSON_Parse(json.c_str());
-    const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, name);
-    std::string out = cJSON_IsString(item) ? item->valuestring
-                      : cJSON_IsNumber(item) ? std::to_string(static_cast<long long>(item->valuedouble))
-                                             : "";
-    cJSON_Delete(obj);
-    return out;
-}
-
 std::vector<std::string> read_lines(const std::string& path) {
     std::vector<std::string> out;
     std::ifstream in(path);
@@ -93,19 +84,6 @@ std::vector<std::string> read_lines(const std::string& path) {
         if (!line.empty()) out.push_back(line);
     }
     return out;
-}
-
-std::string add_days(const std::string& date, long days) {
-    std::tm tm{};
-    std::sscanf(date.c_str(), "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_mday += static_cast<int>(days);
-    tm.tm_hour = 12;
-    std::time_t t = timegm(&tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", gmtime_r(&t, &tm));
-    return buf;
 }
 
 std::string hold_body(const std::string& concert, const std::string& date, long seat) {

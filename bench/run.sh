@@ -82,7 +82,7 @@ export BENCH_FIRST_DATE=$first_date
 # that have never asked for a token.
 sql -e "
   INSERT INTO users (id, name, balance) SELECT CONCAT('00000000-0000-7000-8000-', LPAD(LOWER(HEX(seq)), 12, '0')),
-    'bench', 1000000000 FROM seq_1_to_20000;
+    'bench', 1000000000 FROM seq_1_to_25000;
   INSERT INTO balance_ledger (user_id, kind, amount, balance_after)
     SELECT id, 'CHARGE', 1000000000, 1000000000 FROM users WHERE name = 'bench';
   INSERT INTO users (id, name) SELECT CONCAT('00000000-0000-7000-9000-', LPAD(LOWER(HEX(seq)), 12, '0')),
@@ -106,8 +106,8 @@ racec=$(add_concert bench-race 1 50)       # the opening-day race
 journeyc=$(add_concert bench-journey 400 50)
 
 head -n 5000 "$data/users.txt" >"$data/u_main.txt"
-sed -n '5001,15000p' "$data/users.txt" >"$data/u_pay.txt"
-sed -n '15001,17000p' "$data/users.txt" >"$data/u_race.txt"
+sed -n '5001,19000p' "$data/users.txt" >"$data/u_pay.txt"
+sed -n '19001,21000p' "$data/users.txt" >"$data/u_race.txt"
 build/bench/load tokens "http://127.0.0.1:$port" "$data/u_main.txt" "$data/tokens.txt" 16
 build/bench/load tokens "http://127.0.0.1:$port" "$data/u_pay.txt" "$data/paytokens.txt" 16
 build/bench/load tokens "http://127.0.0.1:$port" "$data/u_race.txt" "$data/racetokens.txt" 16

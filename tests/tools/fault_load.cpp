@@ -22,18 +22,19 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "tool_util.hpp"
+
 namespace {
+
+using tool::add_days;
+using tool::collect;
+using tool::field;
 
 using Clock = std::chrono::steady_clock;
 
 std::mutex g_mutex;
 std::map<long, long> g_statuses;  // HTTP status (0: no answer) -> count
 long g_slowest_ms = 0;
-
-size_t collect(char* data, size_t size, size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
-    return size * n;
-}
 
 struct Reply {
     long status = 0;
@@ -65,30 +66,7 @@ Reply call(CURL* curl, const std::string& url, const char* method, const std::st
     return r;
 }
 
-std::string field(const std::string& json, const char* name) {
-    cJSON* obj = cJSON_Parse(json.c_str());
-    const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, name);
-    std::string out = cJSON_IsString(item) ? item->valuestring
-                      : cJSON_IsNumber(item) ? std::to_string(static_cast<long long>(item->valuedouble))
-                                             : "";
-    cJSON_Delete(obj);
-    return out;
-}
-
 bool transient(long status) { return status == 0 || status >= 500; }
-
-std::string add_days(const std::string& date, long days) {
-    std::tm tm{};
-    std::sscanf(date.c_str(), "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_mday += static_cast<int>(days);
-    tm.tm_hour = 12;
-    std::time_t t = timegm(&tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", gmtime_r(&t, &tm));
-    return buf;
-}
 
 struct Outcome {
     long charged = 0;
