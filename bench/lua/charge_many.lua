@@ -1,12 +1,8 @@
 -- POST /users/{id}/charge spread over many users.
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
-local tokens, i
-function init(args)
-  tokens = lines(data("tokens.txt"))
-  i = id * 7919
-end
+local next_line
+function init(args) next_line = rotation("tokens.txt") end
 function request()
-  i = i + 1
-  local w = words(tokens[i % #tokens + 1])
+  local w = words(next_line())
   return wrk.format("POST", "/api/v1/users/" .. w[1] .. "/charge", json_headers(w[2]), '{"amount":100}')
 end

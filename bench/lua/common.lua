@@ -33,6 +33,28 @@ end
 
 function data(name) return os.getenv("BENCH_DATA") .. "/" .. name end
 
+-- The lines of a data file in turn, each thread starting at its own place
+-- (lines are reused: for tokens that stay valid).
+function rotation(name)
+  local all, i = lines(data(name)), id * 7919
+  return function()
+    i = i + 1
+    return all[i % #all + 1]
+  end
+end
+
+-- Every BENCH_THREADS-th line of a data file, thread t from line t + 1, so
+-- no two threads take the same line (for things used once: fresh users,
+-- prepared holds). Wraps around when a thread runs out.
+function stripe(name)
+  local all, step = lines(data(name)), tonumber(os.getenv("BENCH_THREADS"))
+  local i = id + 1 - step
+  return function()
+    i = i + step
+    return all[(i - 1) % #all + 1]
+  end
+end
+
 -- YYYY-MM-DD of BENCH_FIRST_DATE plus k days.
 local first = os.getenv("BENCH_FIRST_DATE") or "2030-01-01"
 local fy, fm, fd = first:match("(%d+)-(%d+)-(%d+)")

@@ -1,13 +1,7 @@
--- POST /queue/token with fresh users: thread t takes users t, t+T, ...
+-- POST /queue/token with fresh users, each asked for once.
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
-local users, i, step
-function init(args)
-  users = lines(data("fresh_users.txt"))
-  step = tonumber(os.getenv("BENCH_THREADS"))
-  i = id + 1 - step
-end
+local next_user
+function init(args) next_user = stripe("fresh_users.txt") end
 function request()
-  i = i + step
-  return wrk.format("POST", "/api/v1/queue/token", json_headers(),
-    '{"userId":"' .. users[(i - 1) % #users + 1] .. '"}')
+  return wrk.format("POST", "/api/v1/queue/token", json_headers(), '{"userId":"' .. next_user() .. '"}')
 end
