@@ -38,7 +38,7 @@ redis-cli -s "$state/run/redis.sock" HSET '{q}:settings' queue.capacity 100000 >
 for i in $(seq 8); do
   curl -s -X POST "http://127.0.0.1:$port/api/v1/users" -d '{"name":"soak"}' | grep -o '"userId":"[^"]*"' | cut -d'"' -f4
 done >"$state/users"
-days=$((seconds * 2 + 100))  # each client walks its own dates, ~11 seats a second
+days=$((seconds * 3 + 100))  # each client walks its own dates, ~14 seats a second
 dates=$(for d in $(seq 1 "$days"); do date -u -d "+$d day" +%F; done | paste -sd,)
 concert=$(bin/concertctl concert add --name Soak --dates "$dates" --price 1000 | sed 's/.*"concertId":\([0-9]*\).*/\1/')
 
