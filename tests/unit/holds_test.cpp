@@ -3,6 +3,7 @@
 #include <string>
 
 #include "../../shared/http.hpp"
+#include "http_error.hpp"
 
 #include <CppUTest/TestHarness.h>
 
@@ -25,12 +26,7 @@ std::string verdict(const concert::SeatLookup& s, long seat = 10, long max = 4) 
 }
 
 std::string parse_error(const std::string& body) {
-    try {
-        concert::parse_hold_request(body);
-        return "";
-    } catch (const concert::HttpError& e) {
-        return e.message;
-    }
+    return unit::error_message([&] { concert::parse_hold_request(body); });
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "../../shared/http.hpp"
+#include "http_error.hpp"
 #include "../../shared/idempotency.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -12,12 +13,7 @@
 namespace {
 
 std::string charge_error(const std::string& body) {
-    try {
-        concert::parse_charge_request(body);
-        return "";
-    } catch (const concert::HttpError& e) {
-        return e.message;
-    }
+    return unit::error_message([&] { concert::parse_charge_request(body); });
 }
 
 }  // namespace

@@ -3,18 +3,14 @@
 #include <string>
 
 #include "../../shared/http.hpp"
+#include "http_error.hpp"
 
 #include <CppUTest/TestHarness.h>
 
 namespace {
 
 std::string sign_up_error(const std::string& body) {
-    try {
-        concert::parse_sign_up(body);
-        return "";
-    } catch (const concert::HttpError& e) {
-        return e.message;
-    }
+    return unit::error_message([&] { concert::parse_sign_up(body); });
 }
 
 }  // namespace
