@@ -10,7 +10,8 @@
 #
 # Environment: BENCH_SECONDS per wrk scenario (5), BENCH_CONNECTIONS (32),
 # BENCH_WORKERS per pool for the main run (8), BENCH_BIG=0 to skip the
-# 1,000,000-row scale run, BENCH_CURVE=0 to skip the pool-size curve.
+# 1,000,000-row scale run, BENCH_CURVE=0 to skip the pool-size curve,
+# BENCH_HOLD=1 to load the data and keep the stack up for profiling by hand.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -113,6 +114,13 @@ build/bench/load tokens "http://127.0.0.1:$port" "$data/u_pay.txt" "$data/paytok
 build/bench/load tokens "http://127.0.0.1:$port" "$data/u_race.txt" "$data/racetokens.txt" 16
 build/bench/load holds "http://127.0.0.1:$port" "$data/paytokens.txt" "$payc" "$first_date" 50 "$data/pay.txt" 16
 log "data loaded in $((SECONDS - started)) s: $(sql -e 'SELECT COUNT(*) FROM seats') seats"
+
+if [ "${BENCH_HOLD:-0}" = 1 ]; then
+  # For profiling one route by hand: the stack and data stay up until Ctrl-C.
+  log "BENCH_HOLD=1: stack on http://127.0.0.1:$port, data in $data; Ctrl-C stops it"
+  while kill -0 $stack_pid 2>/dev/null; do sleep 1; done
+  exit 0
+fi
 
 # --- scenarios ------------------------------------------------------------------
 : >"$results/LATEST.jsonl"

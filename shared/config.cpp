@@ -44,6 +44,7 @@ Config config_from_env(const EnvLookup& lookup) {
     read_int(env, "CONCERT_WORKERS", 10, 1, 256, c.workers);
     read_string(env, "CONCERT_LISTEN", c.listen);
     read_int(env, "CONCERT_SOCKET_MODE", 8, 0, 0777, c.socket_mode);
+    read_int(env, "CONCERT_LOG_SLOWER_THAN_MS", 10, 0, 3600000, c.log_slower_than_ms);
     return c;
 }
 

@@ -106,14 +106,11 @@ local function status_of(t, touch, user)
   return status
 end
 
-local function position(t, status)
-  if status ~= 'WAITING' then return 0 end
-  return redis.call('ZCOUNT', K_WAITING, '-inf', t)
-end
-
--- ticket, iat, status, position, admitted last minute, capacity, active seconds
+-- ticket, iat, status, position, admitted last minute, capacity, active
+-- seconds; the last four matter only to a WAITING ticket.
 local function view(t, iat, status)
-  return {tonumber(t), tonumber(iat), status, position(t, status),
+  if status ~= 'WAITING' then return {tonumber(t), tonumber(iat), status, 0, 0, capacity, active_s} end
+  return {tonumber(t), tonumber(iat), status, redis.call('ZCOUNT', K_WAITING, '-inf', t),
           redis.call('ZCARD', K_ADMITS), capacity, active_s}
 end
 )lua";
@@ -124,11 +121,14 @@ const Script& issue_script() {
     static const Script script(prelude() + R"lua(
 local user = ARGV[1]
 local held = redis.call('GET', KEYS[10])
-admit()
 if held then
   local t, iat = string.match(held, '^(%d+) (%d+)$')
   if t then
     local status = status_of(t, true, user)
+    if status == 'WAITING' then
+      admit()
+      status = status_of(t, false, user)
+    end
     if status ~= 'EXPIRED' then return view(t, iat, status) end
   end
 end
@@ -147,8 +147,14 @@ return view(t, iat, status_of(t, false, user))
 // ARGV[1] = ticket, ARGV[2] = the token's user (for every script below).
 const Script& status_script() {
     static const Script script(prelude() + R"lua(
-admit()
-return view(ARGV[1], 0, status_of(ARGV[1], true, ARGV[2]))
+-- An ACTIVE ticket needs nothing else: admission is driven by the tickets
+-- still waiting (their polls) and by new tickets.
+local status = status_of(ARGV[1], true, ARGV[2])
+if status ~= 'ACTIVE' then
+  admit()
+  if status == 'WAITING' then status = status_of(ARGV[1], false, ARGV[2]) end
+end
+return view(ARGV[1], 0, status)
 )lua");
     return script;
 }

@@ -5,7 +5,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include "http.hpp"
 #include "json.hpp"
@@ -30,14 +31,55 @@ int alphabet_index(char c) {
     return -1;
 }
 
-std::string hmac_sha256(std::string_view data, std::string_view secret) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-             reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len) == nullptr) {
-        throw std::runtime_error("HMAC failed");
+// One keyed HMAC context per process, reused while the secret stays the
+// same: OpenSSL 3 fetches the digest and sets the key up on every one-shot
+// HMAC(), which costs more than hashing a token.
+class KeyedMac {
+public:
+    KeyedMac() {
+        EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        if (mac == nullptr) throw std::runtime_error("HMAC unavailable");
+        ctx_ = EVP_MAC_CTX_new(mac);
+        EVP_MAC_free(mac);  // the context keeps its own reference
+        if (ctx_ == nullptr) throw std::runtime_error("HMAC context failed");
     }
-    return std::string(reinterpret_cast<const char*>(mac), len);
+    ~KeyedMac() { EVP_MAC_CTX_free(ctx_); }
+    KeyedMac(const KeyedMac&) = delete;
+    KeyedMac& operator=(const KeyedMac&) = delete;
+
+    std::string sign(std::string_view data, std::string_view secret) {
+        const unsigned char* key = nullptr;
+        if (!keyed_ || secret != secret_) {
+            secret_.assign(secret);
+            key = reinterpret_cast<const unsigned char*>(secret_.data());
+        }
+        char digest[] = "SHA256";
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+        // A null key reuses the one set before.
+        if (EVP_MAC_init(ctx_, key, key != nullptr ? secret_.size() : 0, key != nullptr ? params : nullptr) != 1 ||
+            EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
+            keyed_ = false;
+            throw std::runtime_error("HMAC failed");
+        }
+        keyed_ = true;
+        unsigned char out[EVP_MAX_MD_SIZE];
+        std::size_t len = 0;
+        if (EVP_MAC_final(ctx_, out, &len, sizeof out) != 1) {
+            keyed_ = false;
+            throw std::runtime_error("HMAC failed");
+        }
+        return std::string(reinterpret_cast<const char*>(out), len);
+    }
+
+private:
+    EVP_MAC_CTX* ctx_ = nullptr;
+    std::string secret_;
+    bool keyed_ = false;
+};
+
+std::string hmac_sha256(std::string_view data, std::string_view secret) {
+    static thread_local KeyedMac mac;
+    return mac.sign(data, secret);
 }
 
 // A claim that must be a whole number in [min, 2^53).
