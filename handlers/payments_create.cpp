@@ -3,9 +3,9 @@
 //      | 400 | 401 | 402 | 403 | 404 | 409 | 503
 //
 // Pays the caller's own unexpired hold with its price, in one transaction:
-// balance debited, seat SOLD, reservation PAID, payment row, ledger row —
-// each UPDATE guarded by the version read just before, so any change in
-// between rolls the whole thing back. Then the queue token is EXPIRED; if
+// balance debited, seat SOLD, reservation PAID (one UPDATE whose every row
+// is guarded by the version read just before), payment row, ledger row; any
+// change in between rolls the whole thing back. Then the queue token is EXPIRED; if
 // Redis fails at that moment the payment still stands (the token lapses by
 // its active time).
 
@@ -31,13 +31,18 @@ constexpr const char* kRead =
     "s.id, s.version, u.balance, u.version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f') "
     "FROM users u LEFT JOIN reservations r ON r.id = ? LEFT JOIN seats s ON s.id = r.seat_id WHERE u.id = ?";
 
-constexpr const char* kDebit = "UPDATE users SET balance = ?, version = version + 1 WHERE id = ? AND version = ?";
-constexpr const char* kSell =
-    "UPDATE seats SET status = 'SOLD', hold_expires_at = NULL, version = version + 1 "
-    "WHERE id = ? AND version = ? AND status = 'HELD' AND holder_id = ? AND hold_expires_at > NOW(3)";
-constexpr const char* kMarkPaid =
-    "UPDATE reservations SET status = 'PAID', version = version + 1 "
-    "WHERE id = ? AND version = ? AND status = 'TEMPORARILY_RESERVED' AND expires_at > NOW(3)";
+// One statement debits the payer, sells the seat and marks the hold PAID,
+// or does none of it: each row is found by primary key and guarded by the
+// version read before (and the seat and hold by still being live), so it
+// changes 3 rows or none.
+constexpr const char* kPay =
+    "UPDATE users u JOIN reservations r ON r.id = ? JOIN seats s ON s.id = ? "
+    "SET u.balance = ?, u.version = u.version + 1, "
+    "s.status = 'SOLD', s.hold_expires_at = NULL, s.version = s.version + 1, "
+    "r.status = 'PAID', r.version = r.version + 1 "
+    "WHERE u.id = ? AND u.version = ? "
+    "AND s.version = ? AND s.status = 'HELD' AND s.holder_id = u.id AND s.hold_expires_at > NOW(3) "
+    "AND r.version = ? AND r.status = 'TEMPORARILY_RESERVED' AND r.expires_at > NOW(3)";
 constexpr const char* kInsertPayment =
     "INSERT INTO payments (id, reservation_id, user_id, amount, paid_at) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kLedger =
@@ -121,26 +126,18 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         std::string payment_id = concert::new_uuid();
 
         deps.db.begin();
-        if (deps.db.execute(kDebit, [&](sql::PreparedStatement& st) {
-                st.setInt64(1, new_balance);
-                st.setString(2, auth.user_id);
-                st.setInt64(3, s.user_version);
-            }) == 0) {
-            deps.db.rollback();  // a charge or another request of the user: read again
-            return std::nullopt;
-        }
-        bool sold = deps.db.execute(kSell, [&](sql::PreparedStatement& st) {
-                        st.setInt64(1, s.seat_id);
-                        st.setInt64(2, s.seat_version);
-                        st.setString(3, auth.user_id);
-                    }) == 1 &&
-                    deps.db.execute(kMarkPaid, [&](sql::PreparedStatement& st) {
-                        st.setString(1, reservation_id);
-                        st.setInt64(2, s.version);
-                    }) == 1;
-        if (!sold) {
-            // Paid by a concurrent request, or lapsed since the read: the
-            // next read says which, and answers with that error.
+        if (deps.db.execute(kPay, [&](sql::PreparedStatement& st) {
+                st.setString(1, reservation_id);
+                st.setInt64(2, s.seat_id);
+                st.setInt64(3, new_balance);
+                st.setString(4, auth.user_id);
+                st.setInt64(5, s.user_version);
+                st.setInt64(6, s.seat_version);
+                st.setInt64(7, s.version);
+            }) != 3) {
+            // A charge or another request of the user, a concurrent payment,
+            // or the hold lapsed since the read: the next read says which,
+            // and answers with that error (or pays, if only the balance moved).
             deps.db.rollback();
             return std::nullopt;
         }

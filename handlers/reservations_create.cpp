@@ -4,7 +4,7 @@
 //
 // Holds a free seat for hold.seconds. Optimistic all the way: one read of
 // the seat (with its version) and of the caller's holds (with the user's
-// version), then one transaction whose UPDATEs only succeed if nothing
+// version), then one transaction whose UPDATE only succeeds if nothing
 // changed since. A lost seat is 409 at once — never a retry, never a lock
 // held while waiting. Only the caller's own concurrent requests (the hold
 // cap) are retried, a few times.
@@ -36,13 +36,16 @@ const std::string kLookup = std::string(
     "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? "
     "LEFT JOIN seats s ON s.concert_date_id = d.id AND s.seat_number = ? WHERE u.id = ?";
 
-// The user's version guards the hold cap against the user's own concurrent
-// requests: of two that read the same count, only one can bump it.
-constexpr const char* kBumpUser = "UPDATE users SET version = version + 1 WHERE id = ? AND version = ?";
-
+// One statement takes the seat and bumps the user's version, or does
+// neither: the seat's version and free state guard against everyone else,
+// the user's version guards the hold cap against the user's own concurrent
+// requests (of two that read the same count, only one can bump it). Both
+// rows are found by primary key; it changes 2 rows or none.
 const std::string kHoldSeat = std::string(
-    "UPDATE seats s SET s.status = 'HELD', s.holder_id = ?, s.hold_expires_at = ?, s.version = s.version + 1 "
-    "WHERE s.id = ? AND s.version = ? AND ") + concert::kSeatIsFree;
+    "UPDATE users u JOIN seats s ON s.id = ? "
+    "SET u.version = u.version + 1, s.status = 'HELD', s.holder_id = u.id, s.hold_expires_at = ?, "
+    "s.version = s.version + 1 "
+    "WHERE u.id = ? AND u.version = ? AND s.version = ? AND ") + concert::kSeatIsFree;
 
 // The seat was HELD but free, so the hold recorded on it has lapsed: mark it
 // so that a seat never has two live reservations.
@@ -108,21 +111,16 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         concert::check_hold(seat.lookup, hold.seat_number, max_per_user);
 
         deps.db.begin();
-        if (deps.db.execute(kBumpUser, [&](sql::PreparedStatement& st) {
-                st.setString(1, auth.user_id);
-                st.setInt64(2, seat.user_version);
-            }) == 0) {
-            deps.db.rollback();  // the caller's own other request won: look again
-            return std::nullopt;
-        }
         if (deps.db.execute(kHoldSeat, [&](sql::PreparedStatement& st) {
-                st.setString(1, auth.user_id);
+                st.setInt64(1, seat.id);
                 st.setString(2, seat.expires_at);
-                st.setInt64(3, seat.id);
-                st.setInt64(4, seat.version);
-            }) == 0) {
-            // Someone took the seat (or a sweep tidied it) since the read:
-            // the next read tells which, and answers 409 if it is taken.
+                st.setString(3, auth.user_id);
+                st.setInt64(4, seat.user_version);
+                st.setInt64(5, seat.version);
+            }) != 2) {
+            // Someone took the seat (or a sweep tidied it), or the caller's
+            // own other request won, since the read: the next read tells
+            // which, and answers 409 if the seat is taken.
             deps.db.rollback();
             return std::nullopt;
         }
