@@ -36,9 +36,11 @@ fi
 
 log() { echo "bench: $*" >&2; }
 stack_pid=
+# Every port below 32768: above it, a client's outgoing connection may hold
+# the port (Linux's ephemeral range) and the server cannot bind it.
 start_stack() {
   rm -f "$state/ready"
-  scripts/stack.sh run --state "$state" --http-port $port --db-port 33306 --redis-port 36379 \
+  scripts/stack.sh run --state "$state" --http-port $port --db-port 28306 --redis-port 28379 \
     --workers "$1" --bench --ready-file "$state/ready" >>"$state/stack.txt" 2>&1 &
   stack_pid=$!
   local deadline=$((SECONDS + 180))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make soak`: the mixed load of the fault test for SOAK_SECONDS (600) on a
-# stack of its own (var/soak, HTTP 38080), no faults. Reports each pool's
+# stack of its own (var/soak, HTTP 31080), no faults. Reports each pool's
 # memory (resident KiB, summed over master and workers) at the start and the
 # end, the responses by status, the money reconciliation and concertctl check.
 set -euo pipefail
@@ -9,11 +9,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 seconds=${SOAK_SECONDS:-600}
 state=$root/var/soak
-port=38080
+port=31080
 rm -rf "$state"
 mkdir -p "$state"
 chmod 755 "$state"
-scripts/stack.sh run --state "$state" --http-port $port --db-port 43306 --redis-port 46379 --ephemeral \
+scripts/stack.sh run --state "$state" --http-port $port --db-port 31306 --redis-port 31379 --ephemeral \
   --ready-file "$state/ready" >"$state/stack.txt" 2>&1 &
 stack=$!
 trap 'kill -TERM $stack 2>/dev/null; wait $stack 2>/dev/null' EXIT
