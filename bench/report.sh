@@ -44,6 +44,22 @@ goal_of() {
       fi
       printf '| %s | %.0f | %s | %s | %s | %s | %s |\n' "$name" "$r" "$p50" "$p99" "$mix" "$ratio" "$verdict"
     done
+  echo
+  echo "**Where the CPU goes:** µs of CPU per request, by part of the stack, from /proc (user + system"
+  echo "time of every process, before and after each scenario; the load generator left out). Two"
+  echo "cores give 2,000,000 µs per second in all, so a route's req/s is at most 2,000,000 / (total"
+  echo "+ the load generator's share)."
+  echo
+  echo "| scenario | nginx | handler | MariaDB | Redis | other | total | largest |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  jq -r 'select(.cpu_us != null and (.scenario | test("\\[") | not)) | .cpu_us as $c |
+         [.scenario, $c.nginx, $c.handler, $c.mariadb, $c.redis, $c.other,
+          ($c.nginx + $c.handler + $c.mariadb + $c.redis + $c.other),
+          ({nginx: $c.nginx, handler: $c.handler, MariaDB: $c.mariadb, Redis: $c.redis} | to_entries | max_by(.value) | .key)]
+         | @tsv' "$jsonl" |
+    while IFS=$'\t' read -r name n h m r o t big; do
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$n" "$h" "$m" "$r" "$o" "$t" "$big"
+    done
   race=$(jq -r 'select(.scenario == "opening-day race") | "\(.requests) holds at once on 50 seats: \(.created) × 201, \(.conflicts) × 409, \(.other) other; every request answered in \(.seconds) s"' "$jsonl")
   echo
   echo "**Opening-day race:** $race (goal: exactly 50 × 201, settled within 1 s)."

@@ -126,13 +126,54 @@ fi
 
 # --- scenarios ------------------------------------------------------------------
 : >"$results/LATEST.jsonl"
+# Where the CPU goes: clock ticks (user + system) of every process, summed by
+# part of the stack. The load generator is left out (it has exited by the
+# second snapshot); kernel threads and the rest count as "other".
+handler_names=$( (ls bin; echo ping) | cut -c1-15 | tr '\n' ' ')
+cpu_snapshot() {
+  # A process may exit between the listing and the read: not an error.
+  for f in /proc/[0-9]*/stat; do cat "$f" 2>/dev/null || true; done |
+    awk -v handlers="$handler_names" '
+      BEGIN { n = split(handlers, h, " "); for (i = 1; i <= n; i++) is_handler[h[i]] = 1 }
+      {
+        # comm is in parentheses and may hold spaces: fields count from the last ")".
+        comm = substr($0, index($0, "(") + 1); comm = substr(comm, 1, match(comm, /\) [A-Z] /) - 1)
+        rest = substr($0, match($0, /\) [A-Z] /) + 2); split(rest, f, " ")
+        ticks = f[12] + f[13]
+        part = comm == "nginx" ? "nginx" : comm == "mariadbd" ? "mariadb" : comm == "redis-server" ? "redis" \
+             : (comm in is_handler) ? "handler" : "other"
+        sum[part] += ticks
+      }
+      END { for (p in sum) print p, sum[p] }'
+}
+# cpu_per_request BEFORE AFTER REQUESTS -> "nginx":us,... (CPU µs per request)
+cpu_per_request() {
+  local hz
+  hz=$(getconf CLK_TCK)
+  awk -v req="$3" -v hz="$hz" 'NR == FNR { before[$1] = $2; next } { d[$1] = $2 - before[$1] }
+    END {
+      out = ""
+      split("nginx handler mariadb redis other", parts, " ")
+      for (i = 1; i <= 5; i++) {
+        p = parts[i]
+        out = out sprintf("%s\"%s\":%.0f", (i > 1 ? "," : ""), p, (req > 0 ? d[p] * 1e6 / hz / req : 0))
+      }
+      print out
+    }' "$1" "$2"
+}
+
 # run NAME LUA [ENV=VALUE...]: one wrk scenario -> one JSON line.
 run() {
   local name=$1 script=$2
   shift 2
-  local line
+  local line cpu requests
+  cpu_snapshot >"$state/cpu.before"
   line=$(env "$@" wrk -t$threads -c"$connections" -d"${seconds}s" -s "$BENCH_LUA/$script" "http://127.0.0.1:$port" |
     grep '^BENCH ' | sed 's/^BENCH //')
+  cpu_snapshot >"$state/cpu.after"
+  requests=$(echo "$line" | sed 's/.*"requests":\([0-9]*\).*/\1/')
+  cpu=$(cpu_per_request "$state/cpu.before" "$state/cpu.after" "$requests")
+  line="${line%\}},\"cpu_us\":{$cpu}}"
   echo "{\"scenario\":\"$name\",${line#\{}" >>"$results/LATEST.jsonl"
   log "$name: $line"
   last_requests=$(echo "$line" | sed 's/.*"requests":\([0-9]*\).*/\1/')
