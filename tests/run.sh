@@ -91,6 +91,18 @@ set -e
 grep -E '^(OK|Errors)|Failure|error' "$logs/integration.txt" || true
 count "$logs/integration.txt" $rc
 
+# The pools close a connection without waiting for nginx once the whole
+# request is read: nginx must never have seen one cut short meanwhile.
+if grep -hE "upstream prematurely closed|reset by peer|Broken pipe" "$state"/log/*nginx-error.log \
+  >"$logs/upstream-errors.txt"; then
+  echo "FAIL nginx saw upstream connections cut short during the integration tests:"
+  head -n 5 "$logs/upstream-errors.txt"
+  failed=$((failed + 1))
+else
+  echo "PASS no upstream connection cut short in nginx's error logs"
+  passed=$((passed + 1))
+fi
+
 echo "== production operation checks"
 set +e
 tests/ops/run.sh "$state" 2>&1 | tee "$logs/ops.txt"
