@@ -46,7 +46,7 @@ goal_of() {
     done
   echo
   echo "**Where the CPU goes:** µs of CPU per request, by part of the stack, from /proc (user + system"
-  echo "time of every process, before and after each scenario; the load generator left out). Two"
+  echo "time of every process of the stack, before and after each scenario; the load generator is not one). Two"
   echo "cores give 2,000,000 µs per second in all, so a route's req/s is at most 2,000,000 / (total"
   echo "+ the load generator's share)."
   echo

@@ -126,31 +126,48 @@ fi
 
 # --- scenarios ------------------------------------------------------------------
 : >"$results/LATEST.jsonl"
-# Where the CPU goes: clock ticks (user + system) of every process, summed by
-# part of the stack. The load generator is left out (it has exited by the
-# second snapshot); kernel threads and the rest count as "other".
+# Where the CPU goes: clock ticks (user + system) of every process of the
+# stack (the stack script and Redis, which runs as a daemon, and their
+# descendants), by part: nginx, the handler pools, MariaDB, Redis, and the
+# rest ("other": the stack's own scripts).
+# The load generator is not part of the stack.
 handler_names=$( (ls bin; echo ping) | cut -c1-15 | tr '\n' ' ')
+# cpu_snapshot -> lines "PID:STARTTIME PART TICKS"
 cpu_snapshot() {
   # A process may exit between the listing and the read: not an error.
   for f in /proc/[0-9]*/stat; do cat "$f" 2>/dev/null || true; done |
-    awk -v handlers="$handler_names" '
-      BEGIN { n = split(handlers, h, " "); for (i = 1; i <= n; i++) is_handler[h[i]] = 1 }
-      {
-        # comm is in parentheses and may hold spaces: fields count from the last ")".
-        comm = substr($0, index($0, "(") + 1); comm = substr(comm, 1, match(comm, /\) [A-Z] /) - 1)
-        rest = substr($0, match($0, /\) [A-Z] /) + 2); split(rest, f, " ")
-        ticks = f[12] + f[13]
-        part = comm == "nginx" ? "nginx" : comm == "mariadbd" ? "mariadb" : comm == "redis-server" ? "redis" \
-             : (comm in is_handler) ? "handler" : "other"
-        sum[part] += ticks
+    awk -v roots="$stack_pid $(cat "$state"/run/redis.pid 2>/dev/null)" -v handlers="$handler_names" '
+      BEGIN {
+        n = split(handlers, h, " "); for (i = 1; i <= n; i++) is_handler[h[i]] = 1
+        n = split(roots, r, " "); for (i = 1; i <= n; i++) is_root[r[i]] = 1
       }
-      END { for (p in sum) print p, sum[p] }'
+      {
+        # comm is in parentheses and may hold spaces or ")": the fields
+        # after it count from the last ")".
+        open = index($0, "("); match($0, /.*\)/); shut = RLENGTH
+        pid = $1; name[pid] = substr($0, open + 1, shut - open - 1)
+        split(substr($0, shut + 2), f, " ")
+        ppid[pid] = f[2]; ticks[pid] = f[12] + f[13]; start[pid] = f[20]
+      }
+      END {
+        for (p in name) {
+          q = p; mine = 0
+          for (depth = 0; depth < 64 && q + 0 > 1; depth++) { if (q in is_root) { mine = 1; break }; q = ppid[q] }
+          if (!mine) continue
+          c = name[p]
+          part = c == "nginx" ? "nginx" : c == "mariadbd" ? "mariadb" : c == "redis-server" ? "redis" \
+               : (c in is_handler) ? "handler" : "other"
+          print p ":" start[p], part, ticks[p]
+        }
+      }'
 }
-# cpu_per_request BEFORE AFTER REQUESTS -> "nginx":us,... (CPU µs per request)
+# cpu_per_request BEFORE AFTER REQUESTS -> "nginx":us,... (CPU µs per request).
+# A process that started meanwhile counts whole; one that ended is lost.
 cpu_per_request() {
   local hz
   hz=$(getconf CLK_TCK)
-  awk -v req="$3" -v hz="$hz" 'NR == FNR { before[$1] = $2; next } { d[$1] = $2 - before[$1] }
+  awk -v req="$3" -v hz="$hz" 'NR == FNR { before[$1] = $3; next }
+    { d[$2] += $3 - (($1 in before) ? before[$1] : 0) }
     END {
       out = ""
       split("nginx handler mariadb redis other", parts, " ")

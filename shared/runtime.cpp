@@ -135,11 +135,18 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
         // libfcgi closes by shutting down its side and waiting until nginx
         // closes too, so that nothing nginx still sends makes the close a
         // reset. nginx sends nothing after the end of the request body: once
-        // that end has been read here, the wait is a wasted round trip of the
-        // worker's time, and a plain close is safe. (A body refused unread,
-        // as with 413, still gets the careful close.)
+        // that end has been read here, cleanly, the wait is a wasted round
+        // trip of the worker's time, and a plain close is safe. The answer
+        // goes out first (closing the output streams sends it), so nginx
+        // never waits on the probe. A body refused unread (413), a stream
+        // error, or a connection nginx keeps open get libfcgi's own ending.
+        FCGX_FClose(req.err);  // in FCGX_Finish_r's order: one write for all of it
+        FCGX_FClose(req.out);
         char probe;
-        if (FCGX_GetStr(&probe, 1, req.in) == 0 && FCGX_HasSeenEOF(req.in)) FCGX_Detach(&req);
+        if (!req.keepConnection && FCGX_GetStr(&probe, 1, req.in) == 0 && FCGX_HasSeenEOF(req.in) &&
+            FCGX_GetError(req.in) == 0) {
+            FCGX_Detach(&req);  // only skips the shutdown-and-wait at close
+        }
         FCGX_Finish_r(&req);
     }
     _exit(0);

@@ -31,41 +31,38 @@ int alphabet_index(char c) {
     return -1;
 }
 
-// One keyed HMAC context per process, reused while the secret stays the
-// same: OpenSSL 3 fetches the digest and sets the key up on every one-shot
-// HMAC(), which costs more than hashing a token.
-class KeyedMac {
+// One HMAC context per process, reused: OpenSSL 3 fetches the digest and
+// builds a context on every one-shot HMAC(), which costs more than hashing
+// a token.
+class HmacContext {
 public:
-    KeyedMac() {
+    HmacContext() {
         EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
         if (mac == nullptr) throw std::runtime_error("HMAC unavailable");
         ctx_ = EVP_MAC_CTX_new(mac);
         EVP_MAC_free(mac);  // the context keeps its own reference
         if (ctx_ == nullptr) throw std::runtime_error("HMAC context failed");
     }
-    ~KeyedMac() { EVP_MAC_CTX_free(ctx_); }
-    KeyedMac(const KeyedMac&) = delete;
-    KeyedMac& operator=(const KeyedMac&) = delete;
+    ~HmacContext() { EVP_MAC_CTX_free(ctx_); }
+    HmacContext(const HmacContext&) = delete;
+    HmacContext& operator=(const HmacContext&) = delete;
 
     std::string sign(std::string_view data, std::string_view secret) {
-        const unsigned char* key = nullptr;
-        if (!keyed_ || secret != secret_) {
-            secret_.assign(secret);
-            key = reinterpret_cast<const unsigned char*>(secret_.data());
-        }
+        // The key goes in on every init: a null key ("the one set before")
+        // is not honoured by OpenSSL before 3.0.3. The digest is set once.
         char digest[] = "SHA256";
         OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
-        // A null key reuses the one set before.
-        if (EVP_MAC_init(ctx_, key, key != nullptr ? secret_.size() : 0, key != nullptr ? params : nullptr) != 1 ||
+        const auto* key = reinterpret_cast<const unsigned char*>(secret.data());
+        if (EVP_MAC_init(ctx_, key, secret.size(), digest_set_ ? nullptr : params) != 1 ||
             EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
-            keyed_ = false;
+            digest_set_ = false;
             throw std::runtime_error("HMAC failed");
         }
-        keyed_ = true;
+        digest_set_ = true;
         unsigned char out[EVP_MAX_MD_SIZE];
         std::size_t len = 0;
         if (EVP_MAC_final(ctx_, out, &len, sizeof out) != 1) {
-            keyed_ = false;
+            digest_set_ = false;
             throw std::runtime_error("HMAC failed");
         }
         return std::string(reinterpret_cast<const char*>(out), len);
@@ -73,12 +70,11 @@ public:
 
 private:
     EVP_MAC_CTX* ctx_ = nullptr;
-    std::string secret_;
-    bool keyed_ = false;
+    bool digest_set_ = false;
 };
 
 std::string hmac_sha256(std::string_view data, std::string_view secret) {
-    static thread_local KeyedMac mac;
+    static thread_local HmacContext mac;
     return mac.sign(data, secret);
 }
 

@@ -93,7 +93,10 @@ count "$logs/integration.txt" $rc
 
 # The pools close a connection without waiting for nginx once the whole
 # request is read: nginx must never have seen one cut short meanwhile.
-if grep -hE "upstream prematurely closed|reset by peer|Broken pipe" "$state"/log/*nginx-error.log \
+if ! ls "$state"/log/*nginx-error.log >/dev/null 2>&1; then
+  echo "FAIL no nginx error log to look at in $state/log"
+  failed=$((failed + 1))
+elif grep -hE "upstream prematurely closed|reset by peer|Broken pipe" "$state"/log/*nginx-error.log \
   >"$logs/upstream-errors.txt"; then
   echo "FAIL nginx saw upstream connections cut short during the integration tests:"
   head -n 5 "$logs/upstream-errors.txt"
