@@ -149,8 +149,9 @@ fi
 handler_names=$( (ls bin; echo ping) | cut -c1-15 | tr '\n' ' ')
 # cpu_snapshot -> lines "PID:STARTTIME PART TICKS"
 cpu_snapshot() {
-  # A process may exit between the listing and the read: not an error.
-  for f in /proc/[0-9]*/stat; do cat "$f" 2>/dev/null || true; done |
+  # One cat for them all; a process may exit between the listing and the
+  # read, which is not an error.
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } |
     awk -v roots="$stack_pid $(cat "$state"/run/redis.pid 2>/dev/null)" -v handlers="$handler_names" '
       BEGIN {
         n = split(handlers, h, " "); for (i = 1; i <= n; i++) is_handler[h[i]] = 1
@@ -208,7 +209,7 @@ run() {
   line="${line%\}},\"cpu_us\":{$cpu}}"
   echo "{\"scenario\":\"$name\",${line#\{}" >>"$results/LATEST.jsonl"
   log "$name: $line"
-  last_requests=$(echo "$line" | sed 's/.*"requests":\([0-9]*\).*/\1/')
+  last_requests=$requests
 }
 seat_offset=0
 holds_run() {  # holds on fresh seats each time
