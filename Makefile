@@ -15,7 +15,7 @@
 CXX      ?= g++
 CXXSTD   := -std=c++17
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-qual -Werror
-CPPFLAGS += -MMD -MP
+CPPFLAGS += -MMD -MP -Ishared
 CXXFLAGS ?= -O2 -g
 LIBS     := -lfcgi -lmysqlcppconn -lhiredis -lcjson -lcrypto
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -26,7 +26,8 @@ else
 Q := @
 endif
 
-SHARED_SRC   := $(wildcard shared/*.cpp)
+SHARED_SRC   := $(wildcard shared/*/*.cpp)
+CTL_SRC      := $(filter-out tools/concertctl/main.cpp,$(wildcard tools/concertctl/*.cpp))
 HANDLER_SRC  := $(wildcard handlers/*.cpp)
 UNIT_SRC     := $(wildcard tests/unit/*.cpp)
 INTEG_SRC    := $(wildcard tests/integration/*.cpp)
@@ -37,6 +38,7 @@ ASAN         := build/asan
 
 REL_SHARED_OBJ  := $(patsubst %.cpp,$(REL)/%.o,$(SHARED_SRC))
 ASAN_SHARED_OBJ := $(patsubst %.cpp,$(ASAN)/%.o,$(SHARED_SRC))
+ASAN_CTL_OBJ    := $(patsubst %.cpp,$(ASAN)/%.o,$(CTL_SRC))
 UNIT_OBJ        := $(patsubst %.cpp,$(ASAN)/%.o,$(UNIT_SRC))
 INTEG_OBJ       := $(patsubst %.cpp,$(REL)/%.o,$(INTEG_SRC))
 
@@ -59,10 +61,14 @@ $(ASAN)/%.o: %.cpp
 	$(Q)$(CXX) $(CXXSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) -DCPPUTEST_MEM_LEAK_DETECTION_DISABLED -c $< -o $@
 
 $(REL)/libconcert.a: $(REL_SHARED_OBJ)
-	$(Q)ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(ASAN)/libconcert.a: $(ASAN_SHARED_OBJ)
-	$(Q)ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# What only concertctl uses (check, sweep, concert add): never in a handler.
+$(ASAN)/libconcertctl.a: $(ASAN_CTL_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # --- binaries ---------------------------------------------------------------
 bin/%: $(REL)/handlers/%.o $(REL)/libconcert.a
@@ -70,14 +76,15 @@ bin/%: $(REL)/handlers/%.o $(REL)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
 
-TOOL_OBJ := $(patsubst %.cpp,$(REL)/%.o,$(wildcard tools/*.cpp))
-
-bin/concertctl: $(TOOL_OBJ) $(REL)/libconcert.a
+bin/concertctl: $(patsubst %.cpp,$(REL)/%.o,$(wildcard tools/concertctl/*.cpp)) $(REL)/libconcert.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
 
-$(UNIT_BIN): $(UNIT_OBJ) $(ASAN)/libconcert.a
+# The unit tests also cover concertctl's pure parts (tools/concertctl/).
+$(UNIT_OBJ): CPPFLAGS += -Itools
+
+$(UNIT_BIN): $(UNIT_OBJ) $(ASAN)/libconcertctl.a $(ASAN)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(SAN) -o $@ $^ $(LIBS) -lCppUTest -lCppUTestExt
 
@@ -99,7 +106,7 @@ build/fuzz/obj/%.o: %.cpp
 	$(Q)clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c $< -o $@
 
 build/fuzz/libconcert.a: $(FUZZ_OBJ)
-	$(Q)ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 build/fuzz/%_fuzz: build/fuzz/obj/fuzz/%_fuzz.o build/fuzz/libconcert.a
 	$(Q)clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)

@@ -4,7 +4,7 @@
 // settings that does no I/O at all. Every route's figure is reported as a
 // ratio to this one. Built only for `make bench`, never installed.
 
-#include "../shared/runtime.hpp"
+#include "runtime/serve.hpp"
 
 namespace {
 

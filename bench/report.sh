@@ -5,7 +5,6 @@
 set -euo pipefail
 
 jsonl=$1 out=$2 seconds=$3 connections=$4 workers=$5 check=$6
-command -v jq >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
 
 rps() { jq -r --arg s "$1" 'select(.scenario == $s) | .rps' "$jsonl"; }
 ping=$(rps "ping (our runtime)")

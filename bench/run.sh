@@ -27,13 +27,10 @@ results=$root/bench/results
 data=$state/data
 export BENCH_LUA=$root/bench/lua BENCH_DATA=$data BENCH_THREADS=$threads
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v gnuplot >/dev/null || need+=(gnuplot-nox)
-command -v jq >/dev/null || need+=(jq)
-if [ ${#need[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+# wrk, gnuplot and jq come with scripts/install-deps.sh (`make bench` runs it).
+for tool in wrk gnuplot jq; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing: run scripts/install-deps.sh" >&2; exit 1; }
+done
 
 log() { echo "bench: $*" >&2; }
 stack_pid=

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <string>
 
-#include "../shared/holds.hpp"
-#include "../shared/http.hpp"
-#include "../shared/money.hpp"
-#include "../shared/users.hpp"
+#include "base/http.hpp"
+#include "rules/holds.hpp"
+#include "rules/money.hpp"
+#include "rules/users.hpp"
 
 namespace {
 

@@ -4,10 +4,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "../shared/catalog.hpp"
-#include "../shared/http.hpp"
-#include "../shared/money.hpp"
-#include "../shared/uuid.hpp"
+#include "base/http.hpp"
+#include "base/uuid.hpp"
+#include "rules/catalog.hpp"
+#include "rules/money.hpp"
+#include "rules/users.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string text(reinterpret_cast<const char*>(data), size);

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../shared/http.hpp"
+#include "base/http.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string input(reinterpret_cast<const char*>(data), size);

@@ -4,8 +4,9 @@
 #include <cstdint>
 #include <string>
 
-#include "../shared/http.hpp"
-#include "../shared/token.hpp"
+#include "base/http.hpp"
+#include "base/text.hpp"
+#include "rules/token.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string text(reinterpret_cast<const char*>(data), size);

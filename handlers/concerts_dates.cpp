@@ -6,10 +6,10 @@
 
 #include <string>
 
-#include "../shared/auth.hpp"
-#include "../shared/catalog.hpp"
-#include "../shared/json.hpp"
-#include "../shared/runtime.hpp"
+#include "base/json.hpp"
+#include "rules/catalog.hpp"
+#include "runtime/serve.hpp"
+#include "store/auth.hpp"
 
 namespace {
 
@@ -24,7 +24,7 @@ const std::string kAvailableDates = std::string(
 constexpr const char* kConcertExists = "SELECT 1 FROM concerts WHERE id = ?";
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::require_active(concert::authenticate(request, deps));
+    concert::require_active(concert::authenticate(request, deps.config, deps.redis));
     std::int64_t concert_id = concert::concert_id_from_path(request.path);
 
     concert::JsonPtr out = concert::new_object();
@@ -50,4 +50,4 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
 
 }  // namespace
 
-int main() { return concert::serve("concerts_dates", handle); }
+int main() { return concert::serve("concerts_dates", handle, concert::require_token_secret); }

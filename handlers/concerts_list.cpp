@@ -2,8 +2,8 @@
 //
 // Every concert, oldest first. Open to all: people look before they queue.
 
-#include "../shared/json.hpp"
-#include "../shared/runtime.hpp"
+#include "base/json.hpp"
+#include "runtime/serve.hpp"
 
 namespace {
 

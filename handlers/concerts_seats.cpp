@@ -6,10 +6,10 @@
 
 #include <string>
 
-#include "../shared/auth.hpp"
-#include "../shared/catalog.hpp"
-#include "../shared/json.hpp"
-#include "../shared/runtime.hpp"
+#include "base/json.hpp"
+#include "rules/catalog.hpp"
+#include "runtime/serve.hpp"
+#include "store/auth.hpp"
 
 namespace {
 
@@ -26,7 +26,7 @@ constexpr const char* kDateOf =
     "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? WHERE c.id = ?";
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::require_active(concert::authenticate(request, deps));
+    concert::require_active(concert::authenticate(request, deps.config, deps.redis));
     std::int64_t concert_id = concert::concert_id_from_path(request.path);
     std::string date = concert::format_date(concert::date_from_query(request.query));
 
@@ -73,4 +73,4 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
 
 }  // namespace
 
-int main() { return concert::serve("concerts_seats", handle); }
+int main() { return concert::serve("concerts_seats", handle, concert::require_token_secret); }

@@ -5,8 +5,9 @@
 // fields and adds which part failed, so both load balancers and people can
 // read it.
 
-#include "../shared/json.hpp"
-#include "../shared/runtime.hpp"
+#include "base/error.hpp"
+#include "base/json.hpp"
+#include "runtime/serve.hpp"
 
 namespace {
 
@@ -18,9 +19,7 @@ bool db_ok(concert::Db& db) {
             concert::ResultPtr rs(st.executeQuery());
             return rs->next();
         });
-    } catch (const concert::HttpError&) {
-        return false;
-    } catch (const sql::SQLException&) {
+    } catch (const concert::Unavailable&) {
         return false;
     }
 }
@@ -29,7 +28,7 @@ bool redis_ok(concert::Redis& redis) {
     try {
         concert::ReplyPtr reply = redis.command({"PING"});
         return reply->type == REDIS_REPLY_STATUS;
-    } catch (const concert::HttpError&) {
+    } catch (const concert::Unavailable&) {
         return false;
     } catch (const concert::RedisReplyError&) {
         return false;

@@ -5,21 +5,24 @@
 // Pays the caller's own unexpired hold with its price, in one transaction:
 // balance debited, seat SOLD, reservation PAID (one UPDATE whose every row
 // is guarded by the version read just before), payment row, ledger row; any
-// change in between rolls the whole thing back. Then the queue token is EXPIRED; if
-// Redis fails at that moment the payment still stands (the token lapses by
-// its active time).
+// change in between rolls the whole thing back. Then the queue token is
+// EXPIRED; if Redis fails at that moment the payment still stands (the token
+// lapses by its active time). The Idempotency-Key steps are
+// idempotent_write()'s (store/idempotency.hpp); the order of the refusals
+// is check_payable()'s (rules/money.hpp).
 
 #include <string>
 
-#include "../shared/auth.hpp"
-#include "../shared/holds.hpp"
-#include "../shared/idempotency.hpp"
-#include "../shared/json.hpp"
-#include "../shared/log.hpp"
-#include "../shared/money.hpp"
-#include "../shared/queue.hpp"
-#include "../shared/runtime.hpp"
-#include "../shared/uuid.hpp"
+#include "base/json.hpp"
+#include "base/log.hpp"
+#include "base/uuid.hpp"
+#include "rules/catalog.hpp"
+#include "rules/holds.hpp"
+#include "rules/money.hpp"
+#include "runtime/serve.hpp"
+#include "store/auth.hpp"
+#include "store/idempotency.hpp"
+#include "store/queue.hpp"
 
 namespace {
 
@@ -35,29 +38,27 @@ constexpr const char* kRead =
 // or does none of it: each row is found by primary key and guarded by the
 // version read before (and the seat and hold by still being live), so it
 // changes 3 rows or none.
-constexpr const char* kPay =
+const std::string kPay = std::string(
     "UPDATE users u JOIN reservations r ON r.id = ? JOIN seats s ON s.id = ? "
     "SET u.balance = ?, u.version = u.version + 1, "
     "s.status = 'SOLD', s.hold_expires_at = NULL, s.version = s.version + 1, "
     "r.status = 'PAID', r.version = r.version + 1 "
     "WHERE u.id = ? AND u.version = ? "
-    "AND s.version = ? AND s.status = 'HELD' AND s.holder_id = u.id AND s.hold_expires_at > NOW(3) "
-    "AND r.version = ? AND r.status = 'TEMPORARILY_RESERVED' AND r.expires_at > NOW(3)";
+    "AND s.version = ? AND s.holder_id = u.id AND ") + concert::kHoldIsLive +
+    " AND r.version = ? AND " + concert::kReservationIsLive;
 constexpr const char* kInsertPayment =
     "INSERT INTO payments (id, reservation_id, user_id, amount, paid_at) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kLedger =
     "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, payment_id, created_at) "
     "VALUES (?, 'PAYMENT', ?, ?, ?, ?)";
 
+// The read's answer: what check_payable() decides on, and the versions and
+// ids the guarded UPDATE needs.
 struct State {
-    bool mine = false;
-    std::string status;
+    concert::PaymentLookup lookup;
     std::int64_t version = 0;
-    bool lapsed = false;
-    std::int64_t price = 0;
     std::int64_t seat_id = 0;
     std::int64_t seat_version = 0;
-    std::int64_t balance = 0;
     std::int64_t user_version = 0;
     std::string now;  // the database's clock at the read: paidAt
 };
@@ -69,16 +70,17 @@ State read_state(concert::Db& db, const std::string& reservation_id, const std::
         st.setString(2, user_id);
         concert::ResultPtr rs(st.executeQuery());
         if (!rs->next()) throw concert::HttpError{401, "Invalid token"};
-        s.mine = !rs->isNull(1) && rs->getBoolean(1);
-        if (s.mine) {
-            s.status = rs->getString(2);
+        concert::PaymentLookup& l = s.lookup;
+        l.mine = !rs->isNull(1) && rs->getBoolean(1);
+        if (l.mine) {
+            l.status = rs->getString(2);
             s.version = static_cast<std::int64_t>(rs->getUInt64(3));
-            s.lapsed = rs->getBoolean(4);
-            s.price = rs->getInt64(5);
+            l.lapsed = rs->getBoolean(4);
+            l.price = rs->getInt64(5);
             s.seat_id = static_cast<std::int64_t>(rs->getUInt64(6));
             s.seat_version = static_cast<std::int64_t>(rs->getUInt64(7));
         }
-        s.balance = rs->getInt64(8);
+        l.balance = rs->getInt64(8);
         s.user_version = static_cast<std::int64_t>(rs->getUInt64(9));
         s.now = rs->getString(10);
         return 0;
@@ -86,43 +88,18 @@ State read_state(concert::Db& db, const std::string& reservation_id, const std::
     return s;
 }
 
-// The contract's error for a reservation that cannot be paid, if any.
-void check_payable(const State& s) {
-    if (!s.mine) throw concert::HttpError{404, "Reservation not found"};
-    if (s.status == "PAID") throw concert::HttpError{409, "Reservation is already paid"};
-    if (s.status != "TEMPORARILY_RESERVED" || s.lapsed) throw concert::HttpError{400, "Reservation has expired"};
-    if (s.balance < s.price) throw concert::HttpError{402, "Insufficient balance"};
-}
-
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::Auth auth = concert::authenticate(request, deps);
+    concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
     std::string reservation_id = concert::parse_payment_request(request.body);
-    std::optional<std::string> key = concert::idempotency_key(request);
-    std::string fingerprint = concert::request_fingerprint("payment", reservation_id);
-    // A retry of a payment that went through answers as the first time did,
-    // although that payment has since made this token EXPIRED.
-    if (key) {
-        if (auto first = concert::replay(deps.db, auth.user_id, *key, fingerprint)) return *first;
-    }
-    concert::require_active(auth);
+    concert::KeyedRequest keyed{auth.user_id, concert::idempotency_key(request),
+                                concert::request_fingerprint("payment", reservation_id)};
 
-    return concert::with_retries(deps.db, "payment", kAttempts, [&](int attempt) -> std::optional<concert::Response> {
-        // A retry with the same key may have waited on the first request's
-        // row lock and lost to it: once that one committed, answer as it did.
-        if (key && attempt > 0) {
-            if (auto first = concert::replay(deps.db, auth.user_id, *key, fingerprint)) return first;
-        }
+    auto admit = [&] { concert::require_active(auth); };
+    auto pay = [&](int) -> std::optional<concert::Response> {
         State s = read_state(deps.db, reservation_id, auth.user_id);
-        try {
-            check_payable(s);
-        } catch (const concert::HttpError& e) {
-            // Paid meanwhile by the first request with this very key.
-            if (key && e.status == 409) {
-                if (auto first = concert::replay(deps.db, auth.user_id, *key, fingerprint)) return first;
-            }
-            throw;
-        }
-        std::int64_t new_balance = s.balance - s.price;
+        concert::check_payable(s.lookup);
+        std::int64_t price = s.lookup.price;
+        std::int64_t new_balance = s.lookup.balance - price;
         std::string payment_id = concert::new_uuid();
 
         deps.db.begin();
@@ -146,17 +123,16 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
                 st.setString(1, payment_id);
                 st.setString(2, reservation_id);
                 st.setString(3, auth.user_id);
-                st.setInt64(4, s.price);
+                st.setInt64(4, price);
                 st.setString(5, s.now);
             });
         } catch (const sql::SQLException& e) {
             if (e.getErrorCode() != concert::kErrDuplicateKey) throw;
-            deps.db.rollback();
             throw concert::HttpError{409, "Reservation is already paid"};
         }
         deps.db.execute(kLedger, [&](sql::PreparedStatement& st) {
             st.setString(1, auth.user_id);
-            st.setInt64(2, -s.price);
+            st.setInt64(2, -price);
             st.setInt64(3, new_balance);
             st.setString(4, payment_id);
             st.setString(5, s.now);
@@ -165,25 +141,28 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         concert::add_string(out.get(), "paymentId", payment_id);
         concert::add_string(out.get(), "reservationId", reservation_id);
         concert::add_string(out.get(), "userId", auth.user_id);
-        concert::add_int(out.get(), "amount", s.price);
+        concert::add_int(out.get(), "amount", price);
         concert::add_string(out.get(), "status", "COMPLETED");
         concert::add_string(out.get(), "paidAt", concert::iso_instant(s.now));
-        concert::Response response = concert::json_response(200, concert::to_text(out.get()));
-        // The same key may have won in another process meanwhile: then
-        // answer as it did, with no second effect.
-        if (key && !concert::remember(deps.db, auth.user_id, *key, fingerprint, response)) return response;
-        deps.db.commit();
+        return concert::json_response(200, concert::to_text(out.get()));
+    };
+    concert::Written paid = concert::idempotent_write(deps.db, keyed, "payment", kAttempts, admit, pay);
 
+    // Only the request that paid ends the token (a replay's token may be a
+    // newer one). If Redis fails now the payment stands; the token lapses by
+    // its active time.
+    if (paid.committed) {
         try {
             concert::queue_expire(deps.redis, auth.ticket, auth.user_id);
         } catch (const std::exception& e) {
-            concert::log_line("payment " + payment_id + " stands; its queue ticket " + std::to_string(auth.ticket) +
-                              " could not be expired now (" + e.what() + ") and lapses by its active time");
+            concert::log_line("payment of " + reservation_id + " stands; its queue ticket " +
+                              std::to_string(auth.ticket) + " could not be expired now (" + e.what() +
+                              ") and lapses by its active time");
         }
-        return response;
-    });
+    }
+    return paid.response;
 }
 
 }  // namespace
 
-int main() { return concert::serve("payments_create", handle); }
+int main() { return concert::serve("payments_create", handle, concert::require_token_secret); }

@@ -3,10 +3,10 @@
 // Polling is a request: it keeps a waiting ticket's place. An EXPIRED but
 // genuine token answers 200 with status EXPIRED.
 
-#include "../shared/auth.hpp"
-#include "../shared/json.hpp"
-#include "../shared/queue.hpp"
-#include "../shared/runtime.hpp"
+#include "base/json.hpp"
+#include "runtime/serve.hpp"
+#include "store/auth.hpp"
+#include "store/queue.hpp"
 
 namespace {
 
@@ -21,4 +21,4 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
 
 }  // namespace
 
-int main() { return concert::serve("queue_status", handle); }
+int main() { return concert::serve("queue_status", handle, concert::require_token_secret); }

@@ -4,11 +4,11 @@
 // Takes a place in the waiting queue, or, while the user's ticket is still
 // WAITING or ACTIVE, returns that same token and place.
 
-#include "../shared/json.hpp"
-#include "../shared/queue.hpp"
-#include "../shared/runtime.hpp"
-#include "../shared/token.hpp"
-#include "../shared/users.hpp"
+#include "base/json.hpp"
+#include "rules/token.hpp"
+#include "rules/users.hpp"
+#include "runtime/serve.hpp"
+#include "store/queue.hpp"
 
 namespace {
 
@@ -38,4 +38,4 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
 
 }  // namespace
 
-int main() { return concert::serve("queue_token_create", handle); }
+int main() { return concert::serve("queue_token_create", handle, concert::require_token_secret); }

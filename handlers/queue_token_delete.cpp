@@ -3,9 +3,9 @@
 // Leaves the queue: the token is EXPIRED from now on and its place or slot
 // goes to the next ticket at once. Leaving twice is not an error.
 
-#include "../shared/auth.hpp"
-#include "../shared/queue.hpp"
-#include "../shared/runtime.hpp"
+#include "runtime/serve.hpp"
+#include "store/auth.hpp"
+#include "store/queue.hpp"
 
 namespace {
 
@@ -17,4 +17,4 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
 
 }  // namespace
 
-int main() { return concert::serve("queue_token_delete", handle); }
+int main() { return concert::serve("queue_token_delete", handle, concert::require_token_secret); }

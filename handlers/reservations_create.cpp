@@ -5,19 +5,21 @@
 // Holds a free seat for hold.seconds. Optimistic all the way: one read of
 // the seat (with its version) and of the caller's holds (with the user's
 // version), then one transaction whose UPDATE only succeeds if nothing
-// changed since. A lost seat is 409 at once — never a retry, never a lock
-// held while waiting. Only the caller's own concurrent requests (the hold
-// cap) are retried, a few times.
+// changed since. No lock is held while waiting: when the UPDATE loses (the
+// seat was taken, or the caller's own other request moved the user's
+// version), the attempt rolls back and reads again after a short pause, at
+// most 5 times; that read answers 409 if the seat is taken now.
 
 #include <string>
 
-#include "../shared/auth.hpp"
-#include "../shared/catalog.hpp"
-#include "../shared/holds.hpp"
-#include "../shared/json.hpp"
-#include "../shared/runtime.hpp"
-#include "../shared/settings.hpp"
-#include "../shared/uuid.hpp"
+#include "base/json.hpp"
+#include "base/uuid.hpp"
+#include "rules/catalog.hpp"
+#include "rules/holds.hpp"
+#include "runtime/serve.hpp"
+#include "store/auth.hpp"
+#include "store/retry.hpp"
+#include "store/settings.hpp"
 
 namespace {
 
@@ -29,8 +31,9 @@ constexpr int kAttempts = 5;
 const std::string kLookup = std::string(
     "SELECT c.id IS NOT NULL, d.id IS NOT NULL, d.play_date < CURRENT_DATE(), d.total_seats, "
     "s.id, s.version, COALESCE(") + concert::kSeatIsFree + ", 0), u.version, "
-    "(SELECT COUNT(*) FROM seats h WHERE h.holder_id = u.id AND h.status = 'HELD' "
-    "AND h.hold_expires_at > NOW(3)), s.status = 'HELD', s.price, "
+    // The caller's live holds; this `s` (the counted seats) hides the outer one.
+    "(SELECT COUNT(*) FROM seats s WHERE s.holder_id = u.id AND " + concert::kHoldIsLive + "), "
+    "s.status = 'HELD', s.price, "
     "DATE_FORMAT(NOW(3) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f') "
     "FROM users u LEFT JOIN concerts c ON c.id = ? "
     "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? "
@@ -99,7 +102,7 @@ Seat look_up(concert::Db& db, const concert::HoldRequest& hold, const std::strin
 }
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::Auth auth = concert::authenticate(request, deps);
+    concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
     concert::require_active(auth);
     concert::HoldRequest hold = concert::parse_hold_request(request.body);
     const auto& settings = concert::cached_settings(deps.redis);
@@ -151,4 +154,4 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
 
 }  // namespace
 
-int main() { return concert::serve("reservations_create", handle); }
+int main() { return concert::serve("reservations_create", handle, concert::require_token_secret); }

@@ -1,17 +1,17 @@
 // GET /api/v1/users/{userId}/balance (own token, WAITING or ACTIVE)
 //     -> 200 {userId, balance} | 400 | 401 | 403 | 404 | 503
 
-#include "../shared/auth.hpp"
-#include "../shared/json.hpp"
-#include "../shared/money.hpp"
-#include "../shared/runtime.hpp"
+#include "base/json.hpp"
+#include "rules/users.hpp"
+#include "runtime/serve.hpp"
+#include "store/auth.hpp"
 
 namespace {
 
 constexpr const char* kBalance = "SELECT balance FROM users WHERE id = ?";
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::Auth auth = concert::authenticate(request, deps);
+    concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
     std::string user_id = concert::user_id_from_path(request.path);
     concert::require_own(auth, user_id);
     concert::require_live(auth);
@@ -29,4 +29,4 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
 
 }  // namespace
 
-int main() { return concert::serve("users_balance", handle); }
+int main() { return concert::serve("users_balance", handle, concert::require_token_secret); }

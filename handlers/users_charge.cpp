@@ -6,15 +6,17 @@
 // and its version, write the new balance only if the version is unchanged,
 // with a ledger row in the same transaction. Concurrent charges of one user
 // retry (bounded, with jitter) until each applies once: nothing is lost.
+// The Idempotency-Key steps are idempotent_write()'s (store/idempotency.hpp).
 
 #include <string>
 
-#include "../shared/auth.hpp"
-#include "../shared/holds.hpp"
-#include "../shared/idempotency.hpp"
-#include "../shared/json.hpp"
-#include "../shared/money.hpp"
-#include "../shared/runtime.hpp"
+#include "base/json.hpp"
+#include "rules/catalog.hpp"
+#include "rules/money.hpp"
+#include "rules/users.hpp"
+#include "runtime/serve.hpp"
+#include "store/auth.hpp"
+#include "store/idempotency.hpp"
 
 namespace {
 
@@ -28,23 +30,15 @@ constexpr const char* kLedger =
     "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, created_at) VALUES (?, 'CHARGE', ?, ?, ?)";
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::Auth auth = concert::authenticate(request, deps);
+    concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
     std::string user_id = concert::user_id_from_path(request.path);
     concert::require_own(auth, user_id);
     std::int64_t amount = concert::parse_charge_request(request.body);
-    std::optional<std::string> key = concert::idempotency_key(request);
-    std::string fingerprint = concert::request_fingerprint("charge", user_id + " " + std::to_string(amount));
-    if (key) {
-        if (auto first = concert::replay(deps.db, user_id, *key, fingerprint)) return *first;
-    }
-    concert::require_live(auth);
+    concert::KeyedRequest keyed{user_id, concert::idempotency_key(request),
+                                concert::request_fingerprint("charge", user_id + " " + std::to_string(amount))};
 
-    return concert::with_retries(deps.db, "charge", kAttempts, [&](int attempt) -> std::optional<concert::Response> {
-        // A retry with the same key may have waited on the first request's
-        // row lock and lost to it: once that one committed, answer as it did.
-        if (key && attempt > 0) {
-            if (auto first = concert::replay(deps.db, user_id, *key, fingerprint)) return first;
-        }
+    auto admit = [&] { concert::require_live(auth); };
+    auto charge = [&](int) -> std::optional<concert::Response> {
         std::int64_t balance = 0, version = 0;
         std::string now;
         deps.db.run(kRead, [&](sql::PreparedStatement& st) {
@@ -59,37 +53,30 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         std::int64_t new_balance = concert::balance_after_charge(balance, amount);
 
         deps.db.begin();
-        int won = deps.db.run(kWrite, [&](sql::PreparedStatement& st) {
-            st.setInt64(1, new_balance);
-            st.setString(2, user_id);
-            st.setInt64(3, version);
-            return st.executeUpdate();
-        });
-        if (won == 0) {
+        if (deps.db.execute(kWrite, [&](sql::PreparedStatement& st) {
+                st.setInt64(1, new_balance);
+                st.setString(2, user_id);
+                st.setInt64(3, version);
+            }) == 0) {
             deps.db.rollback();  // a concurrent charge or payment of this user won: read again
             return std::nullopt;
         }
-        deps.db.run(kLedger, [&](sql::PreparedStatement& st) {
+        deps.db.execute(kLedger, [&](sql::PreparedStatement& st) {
             st.setString(1, user_id);
             st.setInt64(2, amount);
             st.setInt64(3, new_balance);
             st.setString(4, now);
-            return st.executeUpdate();
         });
         concert::JsonPtr out = concert::new_object();
         concert::add_string(out.get(), "userId", user_id);
         concert::add_int(out.get(), "chargedAmount", amount);
         concert::add_int(out.get(), "balance", new_balance);
         concert::add_string(out.get(), "chargedAt", concert::iso_instant(now));
-        concert::Response response = concert::json_response(200, concert::to_text(out.get()));
-        // The same key may have won in another process meanwhile: then
-        // answer as it did, with no second effect.
-        if (key && !concert::remember(deps.db, user_id, *key, fingerprint, response)) return response;
-        deps.db.commit();
-        return response;
-    });
+        return concert::json_response(200, concert::to_text(out.get()));
+    };
+    return concert::idempotent_write(deps.db, keyed, "charge", kAttempts, admit, charge).response;
 }
 
 }  // namespace
 
-int main() { return concert::serve("users_charge", handle); }
+int main() { return concert::serve("users_charge", handle, concert::require_token_secret); }

@@ -2,10 +2,10 @@
 //
 // Sign-up. The id is a fresh UUIDv7; the balance starts at 0.
 
-#include "../shared/json.hpp"
-#include "../shared/runtime.hpp"
-#include "../shared/users.hpp"
-#include "../shared/uuid.hpp"
+#include "base/json.hpp"
+#include "base/uuid.hpp"
+#include "rules/users.hpp"
+#include "runtime/serve.hpp"
 
 namespace {
 

@@ -10,6 +10,7 @@ packages=(
   nginx mariadb-server mariadb-client redis-server redis-tools curl  # the local stack
   chromium                                  # browser tests (driven by playwright-core from npm)
   clang libclang-rt-14-dev                  # libFuzzer targets
+  wrk gnuplot-nox jq                        # make bench: load, chart, report
 )
 # Node.js for the browser tests: the machine's own if it has one, else Debian's.
 command -v node >/dev/null || packages+=(nodejs npm)

@@ -40,7 +40,7 @@ files() {  # every installed path except the configuration
   echo "$dest$prefix/bin/concertctl"
   echo "$dest$prefix/lib/concert/migrate.sh"
   for f in "$root"/sql/*.sql; do echo "$dest$prefix/share/concert/sql/$(basename "$f")"; done
-  for f in README.md docs/OPERATIONS.md docs/SCALING.md; do echo "$dest$prefix/share/doc/concert/$(basename "$f")"; done
+  for f in "$root"/README.md "$root"/docs/*.md; do echo "$dest$prefix/share/doc/concert/$(basename "$f")"; done
   for f in "$root"/web/*; do echo "$dest$prefix/share/concert/web/$(basename "$f")"; done
   for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer concert.target; do
     echo "$units/$u"
@@ -63,7 +63,7 @@ install)
   install -m 0644 "$root"/sql/*.sql "$dest$prefix/share/concert/sql/"
   install -d "$dest$prefix/share/concert/web"
   install -m 0644 "$root"/web/* "$dest$prefix/share/concert/web/"
-  for f in README.md docs/OPERATIONS.md docs/SCALING.md; do install -m 0644 "$root/$f" "$dest$prefix/share/doc/concert/"; done
+  for f in "$root"/README.md "$root"/docs/*.md; do install -m 0644 "$f" "$dest$prefix/share/doc/concert/"; done
   for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer; do
     fill "$root/systemd/$u" >"$units/$u"
   done

@@ -19,6 +19,15 @@ seconds=${FAULT_SECONDS:-36}
 tmp=$(mktemp -d /tmp/concert-faults.XXXXXX)
 passed=0
 failed=0
+load=
+lock=
+# Whatever way this script ends, the load and the lock holder it started stop
+# (by their pids) and the scratch directory goes.
+cleanup() {
+  for pid in $load $lock; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
 sql() { mariadb --socket="$state/mysql-run/mysqld.sock" -uroot -N concert "$@"; }
 ctl() { CONCERT_REDIS_PORT=$redis_port CONCERT_DB_URL="unix://$state/mysql-run/mysqld.sock" "$root/bin/concertctl" "$@"; }
 verdict() {  # verdict NAME CONDITION-EXIT-STATUS DETAIL
@@ -88,9 +97,11 @@ sql -e "START TRANSACTION; SELECT id FROM users WHERE id = '$victim_user' FOR UP
 lock=$!
 sleep 4.5
 wait $lock
+lock=
 table+=("a user's row locked for 4 s by another connection | answering $(recovery) s after the lock ended")
 
 wait $load
+load=
 summary=$(cat "$tmp/load.json")
 echo "load: $summary"
 for row in "${table[@]}"; do echo "fault: $row"; done
@@ -125,6 +136,5 @@ totals=$(awk '{c += $2; p += $3} END {print "charged " c ", paid " p}' "$tmp/out
 verdict "money reconciled with the clients' records" "$([ $mismatches -eq 0 ]; echo $?)" "$totals; $mismatches users differ"
 report=$(ctl check)
 verdict "concertctl check clean" "$(echo "$report" | grep -q '"ok":true'; echo $?)" "$(echo "$report" | grep -o '"counts":{[^}]*}')"
-rm -rf "$tmp"
 echo "faults: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "../../shared/http.hpp"
-#include "../../shared/db.hpp"
-#include "../../shared/json.hpp"
-#include "../../shared/redis.hpp"
+#include "base/http.hpp"
+#include "base/json.hpp"
+#include "store/db.hpp"
+#include "store/redis.hpp"
 
 namespace itest {
 

@@ -9,9 +9,10 @@
 #include <thread>
 #include <vector>
 
-#include "../../shared/settings.hpp"
-#include "../../shared/token.hpp"
+#include "base/text.hpp"
 #include "client.hpp"
+#include "rules/token.hpp"
+#include "store/settings.hpp"
 
 #include <CppUTest/TestHarness.h>
 

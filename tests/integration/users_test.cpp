@@ -4,7 +4,7 @@
 #include <thread>
 #include <vector>
 
-#include "../../shared/uuid.hpp"
+#include "base/uuid.hpp"
 #include "client.hpp"
 
 #include <CppUTest/TestHarness.h>

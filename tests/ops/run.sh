@@ -5,7 +5,8 @@
 #   install layout, systemd-analyze verify of every unit, nginx -t of the
 #   production site, that site serving a handler started by
 #   systemd-socket-activate, a pool restarted three times under load with no
-#   failed request, the token-issue rate limit, and uninstall.
+#   failed request, the token-issue rate limit, token pools refusing a weak
+#   secret (and the others needing none), and uninstall.
 #
 #   tests/ops/run.sh STATE_DIR   -> "PASS name"/"FAIL name" lines, then
 #                                   "ops: N passed, N failed"
@@ -57,6 +58,9 @@ install_layout() {
   for h in $handlers; do test -x "$prefix/lib/concert/handlers/$h" || { echo "missing handler $h"; return 1; }; done
   test -x "$prefix/bin/concertctl" && test -x "$prefix/lib/concert/migrate.sh"
   test -f "$prefix/share/concert/sql/001_schema.sql"
+  for doc in README OPERATIONS SCALING RELIABILITY; do
+    test -f "$prefix/share/doc/concert/$doc.md" || { echo "missing doc $doc.md"; return 1; }
+  done
   grep -Eq '^CONCERT_TOKEN_SECRET=[0-9a-f]{64}$' "$etc/concert/concert.env" || { echo "no generated secret"; return 1; }
   grep -q "ExecStart=$prefix/lib/concert/handlers/%i" "$etc/systemd/system/concert-handler@.service"
   for h in $handlers; do
@@ -170,13 +174,42 @@ rate_limit() {
     grep -q '"statusCode":429,"message":"Too many requests, slow down","error":"Too Many Requests"' "$tmp"/rl.[0-9]*
 }
 
-# A pool refuses to start with a guessable token secret rather than issue
-# forgeable tokens.
+# Every pool that signs or verifies tokens (its main passes
+# require_token_secret) refuses to start with a guessable token secret rather
+# than issue or accept forgeable tokens; the pools that touch no token start
+# without any secret at all.
+token_pools() { grep -l 'require_token_secret' "$root"/handlers/*.cpp | xargs -n1 basename | sed 's/\.cpp$//'; }
+
 weak_secret_is_refused() {
-  local rc=0
-  CONCERT_TOKEN_SECRET=short CONCERT_LISTEN="$tmp/sock/weak.sock" timeout 5 "$root/bin/healthz" 2>"$tmp/weak.err" || rc=$?
-  cat "$tmp/weak.err"
-  [ $rc -eq 2 ] && grep -q 'CONCERT_TOKEN_SECRET must be set' "$tmp/weak.err" && [ ! -S "$tmp/sock/weak.sock" ]
+  local name rc refused=0 total=0
+  for name in $(token_pools); do
+    total=$((total + 1))
+    rc=0
+    CONCERT_TOKEN_SECRET=short CONCERT_LISTEN="$tmp/sock/weak.sock" timeout 5 "$root/bin/$name" 2>"$tmp/weak.err" || rc=$?
+    if [ $rc -eq 2 ] && grep -q 'CONCERT_TOKEN_SECRET must be set' "$tmp/weak.err" && [ ! -S "$tmp/sock/weak.sock" ]; then
+      refused=$((refused + 1))
+    else
+      echo "$name started (exit $rc):"; cat "$tmp/weak.err"
+    fi
+  done
+  echo "$refused of $total token pools refused a 5-character secret"
+  [ "$total" -ge 9 ] && [ "$refused" -eq "$total" ]
+}
+
+pools_without_tokens_need_no_secret() {
+  local name pid served=0 total=0 sock="$tmp/sock/nosecret.sock"
+  for name in $(ls "$root"/handlers/*.cpp | xargs -n1 basename | sed 's/\.cpp$//' | grep -vxF "$(token_pools)"); do
+    total=$((total + 1))
+    rm -f "$sock"
+    env -u CONCERT_TOKEN_SECRET CONCERT_LISTEN="$sock" CONCERT_WORKERS=1 "$root/bin/$name" 2>"$tmp/nosecret.err" &
+    pid=$!
+    for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+    [ -S "$sock" ] && served=$((served + 1)) || { echo "$name did not start:"; cat "$tmp/nosecret.err"; }
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  echo "$served of $total pools without tokens started with no secret"
+  [ "$total" -ge 3 ] && [ "$served" -eq "$total" ]
 }
 
 uninstall_leaves_config_only() {
@@ -199,6 +232,7 @@ else
   failed=$((failed + 3))
 fi
 check weak_secret_is_refused weak_secret_is_refused
+check pools_without_tokens_need_no_secret pools_without_tokens_need_no_secret
 check uninstall_leaves_config_only uninstall_leaves_config_only
 echo "ops: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

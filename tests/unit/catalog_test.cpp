@@ -1,10 +1,10 @@
-#include "../../shared/catalog.hpp"
+#include "rules/catalog.hpp"
 
 #include <stdexcept>
 #include <string>
 
-#include "../../shared/concert_add.hpp"
-#include "../../shared/http.hpp"
+#include "base/http.hpp"
+#include "concertctl/concert_add.hpp"
 
 #include <CppUTest/TestHarness.h>
 
@@ -94,4 +94,10 @@ TEST(Catalog, ConcertAddOptionsAreChecked) {
     STRCMP_EQUAL("--seats needs a value", add_error({"--name", "a", "--dates", "2027-01-01", "--seats"}).c_str());
     STRCMP_EQUAL("unknown option --colour", add_error({"--colour", "red"}).c_str());
     STRCMP_EQUAL("--name must be 1 to 200 characters, not blank", add_error({"--name", "  ", "--dates", "2027-01-01"}).c_str());
+}
+
+TEST(Catalog, DatabaseInstantsBecomeIsoWithMilliseconds) {
+    STRCMP_EQUAL("2026-11-22T12:34:56.789Z", concert::iso_instant("2026-11-22 12:34:56.789000").c_str());
+    STRCMP_EQUAL("2026-11-22T12:34:56.000Z", concert::iso_instant("2026-11-22 12:34:56").c_str());
+    STRCMP_EQUAL("2026-11-22T12:34:56.500Z", concert::iso_instant("2026-11-22 12:34:56.5").c_str());
 }

@@ -1,4 +1,4 @@
-#include "../../shared/config.hpp"
+#include "base/config.hpp"
 
 #include <map>
 #include <string>

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "../../shared/http.hpp"
+#include "base/error.hpp"
 
 namespace unit {
 

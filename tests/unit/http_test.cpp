@@ -1,4 +1,4 @@
-#include "../../shared/http.hpp"
+#include "base/http.hpp"
 
 #include <string>
 #include <vector>

@@ -1,8 +1,8 @@
-#include "../../shared/json.hpp"
+#include "base/json.hpp"
 
 #include <string>
 
-#include "../../shared/http.hpp"
+#include "base/http.hpp"
 
 #include <CppUTest/TestHarness.h>
 

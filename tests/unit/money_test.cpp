@@ -1,12 +1,12 @@
-#include "../../shared/money.hpp"
+#include "rules/money.hpp"
 
 #include <cstdint>
 #include <limits>
 #include <string>
 
-#include "../../shared/http.hpp"
+#include "base/http.hpp"
 #include "http_error.hpp"
-#include "../../shared/idempotency.hpp"
+#include "store/idempotency.hpp"
 
 #include <CppUTest/TestHarness.h>
 
@@ -50,13 +50,6 @@ TEST(Money, PaymentBodyNeedsACanonicalUuid) {
     CHECK_THROWS(concert::HttpError, concert::parse_payment_request("{}"));
 }
 
-TEST(Money, UserIdComesFromThePath) {
-    STRCMP_EQUAL("01a205b4-376c-7510-adb7-2d373dc1d7c1",
-                 concert::user_id_from_path("/api/v1/users/01a205b4-376c-7510-adb7-2d373dc1d7c1/charge").c_str());
-    CHECK_THROWS(concert::HttpError, concert::user_id_from_path("/api/v1/users/kim/charge"));
-    CHECK_THROWS(concert::HttpError, concert::user_id_from_path("/api/v1/users//balance"));
-}
-
 TEST(Money, IdempotencyKeysArePrintableAsciiUpTo64) {
     CHECK_TRUE(concert::is_valid_idempotency_key("a"));
     CHECK_TRUE(concert::is_valid_idempotency_key(std::string(64, '~')));
@@ -83,4 +76,43 @@ TEST(Money, KeyHeaderIsReadAndChecked) {
     STRCMP_EQUAL("k-1", concert::idempotency_key(r)->c_str());
     r.headers["idempotency-key"] = "";
     CHECK_THROWS(concert::HttpError, concert::idempotency_key(r));
+}
+
+namespace {
+
+// "<status> <message>" of what check_payable() refuses, or "" if it pays.
+std::string refusal(bool mine, const char* status, bool lapsed, std::int64_t price, std::int64_t balance) {
+    try {
+        concert::check_payable({mine, status, lapsed, price, balance});
+        return "";
+    } catch (const concert::HttpError& e) {
+        return std::to_string(e.status) + " " + e.message;
+    }
+}
+
+}  // namespace
+
+TEST_GROUP(Payable){};
+
+TEST(Payable, AnotherUsersOrUnknownHoldIs404BeforeAnythingElse) {
+    STRCMP_EQUAL("404 Reservation not found", refusal(false, "PAID", true, 100, 0).c_str());
+    STRCMP_EQUAL("404 Reservation not found", refusal(false, "", false, 0, 0).c_str());
+}
+
+TEST(Payable, PaidIs409EvenAfterItsHoldTimeAndWithNoMoney) {
+    STRCMP_EQUAL("409 Reservation is already paid", refusal(true, "PAID", true, 100, 0).c_str());
+}
+
+TEST(Payable, LapsedOrExpiredHoldIs400BeforeTheBalanceIsLookedAt) {
+    STRCMP_EQUAL("400 Reservation has expired", refusal(true, "TEMPORARILY_RESERVED", true, 100, 0).c_str());
+    STRCMP_EQUAL("400 Reservation has expired", refusal(true, "EXPIRED", false, 100, 0).c_str());
+}
+
+TEST(Payable, ABalanceShortByOneIs402) {
+    STRCMP_EQUAL("402 Insufficient balance", refusal(true, "TEMPORARILY_RESERVED", false, 100, 99).c_str());
+}
+
+TEST(Payable, ALiveHoldAndEnoughMoneyMayBePaid) {
+    STRCMP_EQUAL("", refusal(true, "TEMPORARILY_RESERVED", false, 100, 100).c_str());
+    STRCMP_EQUAL("", refusal(true, "TEMPORARILY_RESERVED", false, 0, 0).c_str());
 }

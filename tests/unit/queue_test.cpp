@@ -1,4 +1,4 @@
-#include "../../shared/queue.hpp"
+#include "rules/queue.hpp"
 
 #include <CppUTest/TestHarness.h>
 

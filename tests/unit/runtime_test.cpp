@@ -1,4 +1,7 @@
-#include "../../shared/runtime.hpp"
+#include "runtime/dispatch.hpp"
+
+#include "base/error.hpp"
+#include "store/retry.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -13,9 +16,10 @@ concert::Response throws_http_error(const concert::Request&, concert::Deps&) {
 concert::Response throws_std_exception(const concert::Request&, concert::Deps&) {
     throw std::runtime_error("secret detail");
 }
-concert::Response throws_lost_connection(const concert::Request&, concert::Deps&) {
-    throw sql::SQLException("Lost connection to server during query", "HY000", 2013);
+concert::Response throws_unavailable(const concert::Request&, concert::Deps&) {
+    throw concert::Unavailable("Database unavailable");
 }
+concert::Response throws_write_conflict(const concert::Request&, concert::Deps&) { throw concert::WriteConflict(); }
 concert::Response throws_sql_syntax(const concert::Request&, concert::Deps&) {
     throw sql::SQLException("You have an error in your SQL syntax near 'SELEC'", "42000", 1064);
 }
@@ -52,11 +56,18 @@ TEST(Dispatch, UnexpectedExceptionIs500WithoutDetail) {
     CHECK(r.body.find("secret") == std::string::npos);
 }
 
-TEST(Dispatch, LostDatabaseConnectionIs503WithRetryAfter) {
-    concert::Response r = concert::dispatch(throws_lost_connection, request, deps);
+TEST(Dispatch, StoreOutageIs503WithRetryAfter) {
+    concert::Response r = concert::dispatch(throws_unavailable, request, deps);
     LONGS_EQUAL(503, r.status);
-    STRCMP_CONTAINS("Database unavailable", r.body.c_str());
+    STRCMP_EQUAL("{\"statusCode\":503,\"message\":\"Database unavailable\",\"error\":\"Service Unavailable\"}",
+                 r.body.c_str());
     STRCMP_EQUAL("Retry-After", r.headers.at(0).first.c_str());
+}
+
+TEST(Dispatch, UnsettledWriteConflictIs503) {
+    concert::Response r = concert::dispatch(throws_write_conflict, request, deps);
+    LONGS_EQUAL(503, r.status);
+    STRCMP_CONTAINS("Database busy, try again", r.body.c_str());
 }
 
 TEST(Dispatch, SqlErrorTextNeverReachesTheClient) {
@@ -73,9 +84,25 @@ TEST(DbErrors, ConnectionErrorsAreRecognised) {
     CHECK_FALSE(concert::is_connection_error(sql::SQLException("", "23000", concert::kErrDuplicateKey)));
 }
 
-TEST(DbErrors, DeadlockAndLockWaitAre503) {
-    LONGS_EQUAL(503, concert::http_error_for(sql::SQLException("", "40001", concert::kErrDeadlock)).status);
-    LONGS_EQUAL(503, concert::http_error_for(sql::SQLException("", "HY000", concert::kErrLockWaitTimeout)).status);
+TEST(DbErrors, DeadlockAndLockWaitAreWriteConflicts) {
+    CHECK_TRUE(concert::is_write_conflict(sql::SQLException("", "40001", concert::kErrDeadlock)));
+    CHECK_TRUE(concert::is_write_conflict(sql::SQLException("", "HY000", concert::kErrLockWaitTimeout)));
+    CHECK_FALSE(concert::is_write_conflict(sql::SQLException("", "23000", concert::kErrDuplicateKey)));
+}
+
+// Nothing listens on port 1 of loopback: the connection is refused at once.
+TEST(DbErrors, AnUnreachableDatabaseIsUnavailableNotAnHttpError) {
+    concert::Config config;
+    config.db_url = "tcp://127.0.0.1:1";
+    concert::Db db{config};
+    CHECK_THROWS(concert::Unavailable, db.run("SELECT 1", [](sql::PreparedStatement& st) { return st.execute(); }));
+}
+
+TEST(DbErrors, AnUnreachableRedisIsUnavailableNotAnHttpError) {
+    concert::Config config;
+    config.redis_port = 1;
+    concert::Redis redis{config};
+    CHECK_THROWS(concert::Unavailable, redis.command({"PING"}));
 }
 
 TEST_GROUP(Retries) {
@@ -97,7 +124,7 @@ TEST(Retries, LostRacesAreTriedAgainUntilOneWins) {
 TEST(Retries, DatabaseReportedConflictsAreTriedAgain) {
     concert::Response r = concert::with_retries(db, "test", 5, [&](int n) -> std::optional<concert::Response> {
         ++calls;
-        if (n == 0) throw sql::SQLException("Deadlock found", "40001", concert::kErrDeadlock);
+        if (n == 0) throw concert::WriteConflict();
         return concert::json_response(201, "{}");
     });
     LONGS_EQUAL(201, r.status);
@@ -112,15 +139,15 @@ TEST(Retries, OtherDatabaseErrorsAreNotRetried) {
     LONGS_EQUAL(1, calls);
 }
 
-TEST(Retries, GivingUpIs503NeverASilentLoss) {
+TEST(Retries, GivingUpIsUnavailableNeverASilentLoss) {
     try {
         concert::with_retries(db, "charge", 3, [&](int) -> std::optional<concert::Response> {
             ++calls;
             return std::nullopt;
         });
-        FAIL("expected 503");
-    } catch (const concert::HttpError& e) {
-        LONGS_EQUAL(503, e.status);
+        FAIL("expected Unavailable");
+    } catch (const concert::Unavailable& e) {
+        STRCMP_EQUAL("charge: too many concurrent updates, try again", e.what());
         LONGS_EQUAL(3, calls);
     }
 }

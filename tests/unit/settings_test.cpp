@@ -1,4 +1,4 @@
-#include "../../shared/settings.hpp"
+#include "rules/settings.hpp"
 
 #include <CppUTest/TestHarness.h>
 

@@ -1,8 +1,9 @@
-#include "../../shared/token.hpp"
+#include "rules/token.hpp"
 
 #include <string>
 
-#include "../../shared/http.hpp"
+#include "base/http.hpp"
+#include "base/text.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -137,4 +138,13 @@ TEST(Token, BearerSchemeIsRequired) {
     CHECK_THROWS(concert::HttpError, concert::bearer_token(std::nullopt));
     CHECK_THROWS(concert::HttpError, concert::bearer_token(std::string("Basic abc")));
     CHECK_THROWS(concert::HttpError, concert::bearer_token(std::string("Bearer ")));
+}
+
+TEST(Token, APoolRefusesASecretShorterThan32Characters) {
+    concert::Config config;
+    CHECK_THROWS(concert::ConfigError, concert::require_token_secret(config));
+    config.token_secret = std::string(31, 'k');
+    CHECK_THROWS(concert::ConfigError, concert::require_token_secret(config));
+    config.token_secret = std::string(32, 'k');
+    concert::require_token_secret(config);
 }

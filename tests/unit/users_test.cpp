@@ -1,8 +1,8 @@
-#include "../../shared/users.hpp"
+#include "rules/users.hpp"
 
 #include <string>
 
-#include "../../shared/http.hpp"
+#include "base/http.hpp"
 #include "http_error.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -24,3 +24,12 @@ TEST(SignUp, UnknownFieldsAreIgnored) { STRCMP_EQUAL("kim", concert::parse_sign_
 TEST(SignUp, BlankNameIsRefused) { STRCMP_EQUAL("name must not be blank", sign_up_error("{\"name\":\"   \"}").c_str()); }
 
 TEST(SignUp, MissingNameIsRefused) { STRCMP_EQUAL("name is required", sign_up_error("{}").c_str()); }
+
+TEST_GROUP(UserPath){};
+
+TEST(UserPath, UserIdComesFromThePath) {
+    STRCMP_EQUAL("01a205b4-376c-7510-adb7-2d373dc1d7c1",
+                 concert::user_id_from_path("/api/v1/users/01a205b4-376c-7510-adb7-2d373dc1d7c1/charge").c_str());
+    CHECK_THROWS(concert::HttpError, concert::user_id_from_path("/api/v1/users/kim/charge"));
+    CHECK_THROWS(concert::HttpError, concert::user_id_from_path("/api/v1/users//balance"));
+}

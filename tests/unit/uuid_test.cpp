@@ -1,4 +1,4 @@
-#include "../../shared/uuid.hpp"
+#include "base/uuid.hpp"
 
 #include <set>
 #include <string>

@@ -1,0 +1,48 @@
+#pragma once
+// Seat holds: the request, and the decision over what the database said
+// about the seat, free of I/O so each rule has a unit test.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "rules/catalog.hpp"
+
+namespace concert {
+
+// A reservation `r` whose hold still runs by the database clock (the
+// reservation's side of kHoldIsLive): payable, and counted by the checks.
+constexpr const char* kReservationIsLive = "(r.status = 'TEMPORARILY_RESERVED' AND r.expires_at > NOW(3))";
+
+struct HoldRequest {
+    std::int64_t concert_id;
+    Date date;
+    std::int64_t seat_number;
+};
+
+// The body {concertId, date, seatNumber}. Throws HttpError 400 naming the
+// field and the rule ("concertId is required", "seatNumber must be an
+// integer", "date must be a real calendar date (YYYY-MM-DD)", ...). The
+// seat number's upper bound is the date's seat count: check_hold().
+HoldRequest parse_hold_request(std::string_view body);
+
+// What one read of the date, the seat and the caller's holds found.
+struct SeatLookup {
+    bool concert_exists = false;
+    bool date_exists = false;
+    bool date_past = false;
+    std::int64_t total_seats = 0;
+    bool seat_exists = false;
+    bool seat_free = false;   // by kSeatIsFree, on the database clock
+    std::int64_t user_holds = 0;  // the caller's unexpired, unpaid holds
+};
+
+// Throws the HttpError the lookup calls for, in the contract's order:
+// 404 concert, 404 date, 400 past date, 400 seat number out of range,
+// 409 seat taken, 409 hold limit. Returns if the hold may be attempted.
+void check_hold(const SeatLookup& seat, std::int64_t seat_number, std::int64_t max_per_user);
+
+// True while the user may take one more hold.
+bool under_hold_cap(std::int64_t user_holds, std::int64_t max_per_user);
+
+}  // namespace concert

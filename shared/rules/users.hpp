@@ -1,0 +1,24 @@
+#pragma once
+// Rules for user accounts, free of I/O.
+
+#include <string>
+#include <string_view>
+
+namespace concert {
+
+constexpr std::size_t kNameMaxChars = 100;
+
+// The sign-up body {"name": "..."}: a string of 1..100 Unicode characters,
+// not only white space, with no control characters. Throws HttpError 400
+// naming the rule that was broken.
+std::string parse_sign_up(std::string_view body);
+
+// The {userId} of /api/v1/users/{userId}/...; throws HttpError 400 unless it
+// is a canonical UUID.
+std::string user_id_from_path(std::string_view path);
+
+// The token request body {"userId": "<uuid>"}. Throws HttpError 400
+// ("userId is required", "userId must be a UUID").
+std::string parse_token_request(std::string_view body);
+
+}  // namespace concert

@@ -1,0 +1,241 @@
+#include "runtime/serve.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcgiapp.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/log.hpp"
+
+namespace concert {
+
+namespace {
+
+constexpr int kSystemdFirstFd = 3;  // SD_LISTEN_FDS_START
+constexpr int kBacklog = 4096;  // capped by net.core.somaxconn
+constexpr int kDrainSeconds = 15;  // a worker still busy after this is killed
+
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    return set;
+}
+
+// The socket handed over by systemd, a path we create, or fd 0 from
+// spawn-fcgi; -1 with a logged reason if there is none.
+int open_listener(const Config& config, const char* name) {
+    const char* pid = std::getenv("LISTEN_PID");
+    const char* fds = std::getenv("LISTEN_FDS");
+    if (pid != nullptr && fds != nullptr && std::atoi(pid) == getpid() && std::atoi(fds) >= 1) {
+        unsetenv("LISTEN_PID");
+        unsetenv("LISTEN_FDS");
+        unsetenv("LISTEN_FDNAMES");
+        return kSystemdFirstFd;
+    }
+    if (!config.listen.empty()) {
+        int fd = FCGX_OpenSocket(config.listen.c_str(), kBacklog);
+        if (fd < 0) {
+            log_line(std::string(name) + ": cannot listen on " + config.listen + ": " + std::strerror(errno));
+            return -1;
+        }
+        chmod(config.listen.c_str(), static_cast<mode_t>(config.socket_mode));
+        return fd;
+    }
+    struct stat st {};
+    if (fstat(0, &st) == 0 && S_ISSOCK(st.st_mode)) return 0;
+    log_line(std::string(name) + ": no listening socket: set CONCERT_LISTEN, or start under "
+             "systemd socket activation or spawn-fcgi");
+    return -1;
+}
+
+std::string read_body(FCGX_Request& req, std::size_t length) {
+    std::string body(length, '\0');
+    std::size_t got = 0;
+    while (got < length) {
+        int n = FCGX_GetStr(&body[got], static_cast<int>(length - got), req.in);
+        if (n <= 0) throw HttpError{400, "Request body is shorter than Content-Length"};
+        got += static_cast<std::size_t>(n);
+    }
+    return body;
+}
+
+void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name) {
+    auto started = std::chrono::steady_clock::now();
+    std::vector<std::string_view> params;
+    for (char** p = req.envp; p != nullptr && *p != nullptr; ++p) params.emplace_back(*p);
+
+    Request request = request_from_params(params, {});
+    Response response;
+    try {
+        std::size_t length = parse_content_length(FCGX_GetParam("CONTENT_LENGTH", req.envp));
+        request.body = read_body(req, length);
+        response = dispatch(handler, request, deps);
+    } catch (const HttpError& e) {
+        response = error_response(e);
+    }
+
+    std::string out = render(response);
+    FCGX_PutStr(out.data(), static_cast<int>(out.size()), req.out);
+
+    // nginx logs every request (with the same request id); the pool adds a
+    // line only where it has something to say: a 5xx, or a slow request.
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started).count();
+    if (response.status < 500 && micros < std::int64_t{deps.config.log_slower_than_ms} * 1000) return;
+    log_line(std::string(name) + " " + request.method + " " + request.path + " " +
+             std::to_string(response.status) + " " + std::to_string(micros) + "us rid=" +
+             (request.request_id.empty() ? "-" : request.request_id));
+}
+
+// A worker: accepts until told to stop. SIGTERM and SIGINT stay blocked in a
+// worker for its whole life, so no system call of a request (reading the
+// request, the database, Redis) is ever cut short by them; the worker looks
+// for a pending one between requests. accept() gives up every second
+// (SO_RCVTIMEO on the listening socket), so an idle worker notices a stop
+// within a second too — it never sits in accept() while its pool restarts.
+[[noreturn]] void worker_main(int listen_fd, const Config& config, Handler handler, const char* name,
+                              pid_t master) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the pool's master
+    sigset_t stops = stop_signals();
+    sigprocmask(SIG_SETMASK, &stops, nullptr);  // only the stop signals, and those for good
+    if (getppid() != master) _exit(0);  // the master died before prctl took effect
+
+    Db db(config);
+    Redis redis(config);
+    Deps deps{config, db, redis};
+    FCGX_Request req;
+    FCGX_InitRequest(&req, listen_fd, 0);
+    for (;;) {
+        sigset_t pending;
+        sigpending(&pending);
+        if (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)) break;
+        int rc = FCGX_Accept_r(&req);
+        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) continue;  // the one-second tick
+        if (rc < 0) {
+            log_line(std::string(name) + ": accept failed (" + std::to_string(rc) + "), worker exits");
+            break;
+        }
+        serve_one(req, handler, deps, name);
+        // libfcgi closes by shutting down its side and waiting until nginx
+        // closes too, so that nothing nginx still sends makes the close a
+        // reset. nginx sends nothing after the end of the request body: once
+        // that end has been read here, cleanly, the wait is a wasted round
+        // trip of the worker's time, and a plain close is safe. The answer
+        // goes out first (closing the output streams sends it), so nginx
+        // never waits on the probe. A body refused unread (413), a stream
+        // error, or a connection nginx keeps open get libfcgi's own ending.
+        FCGX_FClose(req.err);  // in FCGX_Finish_r's order: one write for all of it
+        FCGX_FClose(req.out);
+        char probe;
+        if (!req.keepConnection && FCGX_GetStr(&probe, 1, req.in) == 0 && FCGX_HasSeenEOF(req.in) &&
+            FCGX_GetError(req.in) == 0) {
+            FCGX_Detach(&req);  // only skips the shutdown-and-wait at close
+        }
+        FCGX_Finish_r(&req);
+    }
+    _exit(0);
+}
+
+pid_t spawn(int listen_fd, const Config& config, Handler handler, const char* name) {
+    pid_t master = getpid();
+    pid_t pid = fork();
+    if (pid == 0) worker_main(listen_fd, config, handler, name, master);
+    if (pid < 0) log_line(std::string(name) + ": fork failed: " + std::strerror(errno));
+    return pid;
+}
+
+}  // namespace
+
+int serve(const char* name, Handler handler, ConfigCheck check) {
+    Config config;
+    try {
+        config = config_from_env();
+        if (check != nullptr) check(config);
+    } catch (const ConfigError& e) {
+        log_line(std::string(name) + ": " + e.what());
+        return 2;
+    }
+    std::signal(SIGPIPE, SIG_IGN);
+    if (FCGX_Init() != 0) {
+        log_line(std::string(name) + ": FCGX_Init failed");
+        return 1;
+    }
+    int listen_fd = open_listener(config, name);
+    if (listen_fd < 0) return 2;
+    timeval accept_timeout{1, 0};  // see worker_main
+    setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &accept_timeout, sizeof accept_timeout);
+
+    // The master keeps its signals blocked and takes them one at a time with
+    // sigtimedwait, so none can slip in between a check and a wait.
+    sigset_t signals = stop_signals();
+    sigaddset(&signals, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &signals, nullptr);
+
+    std::vector<pid_t> workers;
+    for (int i = 0; i < config.workers; ++i) workers.push_back(spawn(listen_fd, config, handler, name));
+    log_line(std::string(name) + ": serving with " + std::to_string(config.workers) + " workers");
+
+    bool stopping = false;
+    while (!stopping) {
+        timespec tick{1, 0};
+        int sig = sigtimedwait(&signals, nullptr, &tick);
+        if (sig == SIGTERM || sig == SIGINT) stopping = true;
+        int status = 0;
+        pid_t dead;
+        while (!stopping && (dead = waitpid(-1, &status, WNOHANG)) > 0) {
+            for (pid_t& pid : workers) {
+                if (pid != dead) continue;
+                log_line(std::string(name) + ": worker " + std::to_string(dead) +
+                         (WIFSIGNALED(status) ? " killed by signal " + std::to_string(WTERMSIG(status))
+                                              : " exited " + std::to_string(WEXITSTATUS(status))) +
+                         ", replacing it");
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));  // no fork storm
+                pid = spawn(listen_fd, config, handler, name);
+            }
+        }
+        // A slot whose fork failed (-1) is tried again on every tick.
+        for (pid_t& pid : workers) {
+            if (!stopping && pid < 0) pid = spawn(listen_fd, config, handler, name);
+        }
+    }
+
+    log_line(std::string(name) + ": stopping, draining workers");
+    for (pid_t pid : workers) {
+        if (pid > 0) kill(pid, SIGTERM);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kDrainSeconds);
+    for (pid_t& pid : workers) {
+        while (pid > 0) {
+            pid_t r = waitpid(pid, nullptr, WNOHANG);
+            if (r == pid || (r < 0 && errno == ECHILD)) {
+                pid = -1;
+            } else if (std::chrono::steady_clock::now() > deadline) {
+                kill(pid, SIGKILL);
+                waitpid(pid, nullptr, 0);
+                pid = -1;
+            } else {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        }
+    }
+    if (!config.listen.empty()) unlink(config.listen.c_str());
+    log_line(std::string(name) + ": stopped");
+    return 0;
+}
+
+}  // namespace concert

@@ -1,0 +1,124 @@
+#pragma once
+// One MySQL connection per worker process, opened on first use and reused.
+// Queries are prepared once per connection and cached by their text. Every
+// failure of the connection throws Unavailable (base/error.hpp) and the
+// connection is dropped, so the next request opens a fresh one:
+// OPT_RECONNECT is never used (it silently loses prepared statements and the
+// autocommit state).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include "base/config.hpp"
+#include "base/error.hpp"
+
+namespace concert {
+
+constexpr int kErrDuplicateKey = 1062;
+constexpr int kErrLockWaitTimeout = 1205;
+constexpr int kErrDeadlock = 1213;
+
+// True for errors that mean the connection itself is gone or never came up
+// (2002, 2003, 2006, 2013, SQLSTATE 08xxx, ...), as opposed to a statement
+// that the server refused.
+bool is_connection_error(const sql::SQLException& e);
+
+// True for a statement that changes nothing, so sending it twice is safe.
+bool has_no_effect(const std::string& query);
+
+using ResultPtr = std::unique_ptr<sql::ResultSet>;
+
+// A conflict the database itself reports between concurrent writers:
+// deadlock 1213 (which is also how Galera reports a failed certification at
+// COMMIT) or lock wait timeout 1205. The transaction (or statement) was
+// rolled back, so trying the whole attempt again is safe; with_retries
+// (store/retry.hpp) does. One that reaches the runtime is a 503 like any
+// other Unavailable.
+struct WriteConflict : Unavailable {
+    WriteConflict() : Unavailable("Database busy, try again") {}
+};
+
+// True for the errors that become WriteConflict.
+bool is_write_conflict(const sql::SQLException& e);
+
+class Db {
+public:
+    explicit Db(const Config& config) : config_(config) {}
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+
+    // Called by the runtime around each request. end_request() rolls back a
+    // transaction the handler left open, so nothing half-written survives
+    // an error.
+    void begin_request() { statements_in_request_ = 0; }
+    void end_request();
+
+    // Runs fn(statement) with the cached prepared statement for 'query' and
+    // returns what fn returns. If the connection was kept from an earlier
+    // request and turns out dead on this request's first statement (the
+    // server restarted meanwhile), it is reopened and fn runs once more —
+    // only for a statement with no effect (a SELECT, START TRANSACTION):
+    // a write that was lost "during the query" may have been applied. Any
+    // other connection failure throws Unavailable, a write conflict throws
+    // WriteConflict; every other SQLException (a duplicate key, ...) passes
+    // through as it is, for the caller to decide.
+    template <class Fn>
+    auto run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql::PreparedStatement&>()));
+
+    // run() for an INSERT, UPDATE or DELETE: bind(statement) sets the
+    // parameters; returns the affected-row count, which is what decides
+    // who won an optimistic update.
+    template <class Bind>
+    int execute(const std::string& query, Bind&& bind) {
+        return run(query, [&](sql::PreparedStatement& st) {
+            bind(st);
+            return st.executeUpdate();
+        });
+    }
+
+    void begin();     // START TRANSACTION
+    void commit();    // COMMIT
+    void rollback();  // ROLLBACK; never throws
+
+private:
+    sql::PreparedStatement& prepare(const std::string& query);
+    static Unavailable unavailable(const sql::SQLException& e);  // logs the cause
+    void connect();
+    void drop();
+
+    const Config& config_;
+    std::unique_ptr<sql::Connection> conn_;
+    std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+    int statements_in_request_ = 0;
+    bool reused_ = false;  // the connection served an earlier request
+    bool in_transaction_ = false;
+};
+
+template <class Fn>
+auto Db::run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql::PreparedStatement&>())) {
+    for (int attempt = 0;; ++attempt) {
+        bool retryable = attempt == 0 && reused_ && statements_in_request_ == 0 && !in_transaction_ &&
+                         has_no_effect(query);
+        try {
+            sql::PreparedStatement& st = prepare(query);
+            ++statements_in_request_;
+            return fn(st);
+        } catch (const sql::SQLException& e) {
+            if (is_write_conflict(e)) throw WriteConflict();
+            if (!is_connection_error(e)) throw;
+            drop();
+            if (!retryable) throw unavailable(e);
+            statements_in_request_ = 0;
+        }
+    }
+}
+
+}  // namespace concert

@@ -1,0 +1,75 @@
+#include "store/idempotency.hpp"
+
+#include "base/crypto.hpp"
+#include "base/text.hpp"
+
+namespace concert {
+
+namespace {
+
+constexpr const char* kFind =
+    "SELECT request_hash, status_code, response FROM idempotency_keys WHERE user_id = ? AND idem_key = ?";
+constexpr const char* kInsert =
+    "INSERT INTO idempotency_keys (user_id, idem_key, request_hash, status_code, response) VALUES (?, ?, ?, ?, ?)";
+
+}  // namespace
+
+bool is_valid_idempotency_key(std::string_view key) {
+    if (key.empty() || key.size() > 64) return false;
+    for (char c : key) {
+        if (c < 0x21 || c > 0x7E) return false;
+    }
+    return true;
+}
+
+std::optional<std::string> idempotency_key(const Request& request) {
+    std::optional<std::string> key = request.header("idempotency-key");
+    if (!key) return std::nullopt;
+    if (!is_valid_idempotency_key(*key)) {
+        throw HttpError{400, "Idempotency-Key must be 1 to 64 printable ASCII characters"};
+    }
+    return key;
+}
+
+std::string request_fingerprint(std::string_view route, std::string_view canonical_request) {
+    return hex_encode(sha256(std::string(route) + "\n" + std::string(canonical_request)));
+}
+
+std::optional<Response> replay(Db& db, const KeyedRequest& request) {
+    return db.run(kFind, [&](sql::PreparedStatement& st) -> std::optional<Response> {
+        st.setString(1, request.user_id);
+        st.setString(2, *request.key);
+        ResultPtr rs(st.executeQuery());
+        if (!rs->next()) return std::nullopt;
+        if (std::string(rs->getString(1)) != request.fingerprint) {
+            throw HttpError{409, "Idempotency-Key was already used for a different request"};
+        }
+        Response r = json_response(rs->getInt(2), rs->getString(3));
+        r.headers.emplace_back("Idempotent-Replayed", "true");
+        return r;
+    });
+}
+
+bool remember(Db& db, const KeyedRequest& request, Response& response) {
+    try {
+        db.execute(kInsert, [&](sql::PreparedStatement& st) {
+            st.setString(1, request.user_id);
+            st.setString(2, *request.key);
+            st.setString(3, request.fingerprint);
+            st.setInt(4, response.status);
+            st.setString(5, response.body);
+        });
+        return true;
+    } catch (const sql::SQLException& e) {
+        if (e.getErrorCode() != kErrDuplicateKey) throw;
+    }
+    db.rollback();
+    // Nothing to replay after a duplicate key: the other request's row went
+    // away in between (rolled back). The client's retry settles it.
+    std::optional<Response> first = replay(db, request);
+    if (!first) throw Unavailable("Database busy, try again");
+    response = *first;
+    return false;
+}
+
+}  // namespace concert
