@@ -21,6 +21,8 @@ bool db_ok(concert::Db& db) {
         });
     } catch (const concert::Unavailable&) {
         return false;
+    } catch (const sql::SQLException&) {  // e.g. refused credentials: not healthy either
+        return false;
     }
 }
 

@@ -94,13 +94,14 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::KeyedRequest keyed{auth.user_id, concert::idempotency_key(request),
                                 concert::request_fingerprint("payment", reservation_id)};
 
+    std::string payment_id;  // of the attempt that paid, for the log
     auto admit = [&] { concert::require_active(auth); };
     auto pay = [&](int) -> std::optional<concert::Response> {
         State s = read_state(deps.db, reservation_id, auth.user_id);
         concert::check_payable(s.lookup);
         std::int64_t price = s.lookup.price;
         std::int64_t new_balance = s.lookup.balance - price;
-        std::string payment_id = concert::new_uuid();
+        payment_id = concert::new_uuid();
 
         deps.db.begin();
         if (deps.db.execute(kPay, [&](sql::PreparedStatement& st) {
@@ -155,7 +156,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         try {
             concert::queue_expire(deps.redis, auth.ticket, auth.user_id);
         } catch (const std::exception& e) {
-            concert::log_line("payment of " + reservation_id + " stands; its queue ticket " +
+            concert::log_line("payment " + payment_id + " stands; its queue ticket " +
                               std::to_string(auth.ticket) + " could not be expired now (" + e.what() +
                               ") and lapses by its active time");
         }

@@ -5,7 +5,7 @@ namespace concert {
 namespace {
 
 constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-constexpr std::size_t kMaxDigits = 18;  // 10^18 - 1 < 2^63
+constexpr std::size_t kMaxChars = 18;  // sign included: 10^18 - 1 < 2^63
 
 int base64url_index(char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -68,9 +68,10 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 }
 
 std::optional<std::int64_t> parse_decimal(std::string_view text) {
+    if (text.size() > kMaxChars) return std::nullopt;
     bool negative = !text.empty() && text[0] == '-';
     std::string_view digits = negative ? text.substr(1) : text;
-    if (digits.empty() || digits.size() > kMaxDigits) return std::nullopt;
+    if (digits.empty()) return std::nullopt;
     std::int64_t v = 0;
     for (char c : digits) {
         if (c < '0' || c > '9') return std::nullopt;

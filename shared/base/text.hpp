@@ -19,8 +19,9 @@ std::string base64url_encode(std::string_view bytes);
 // bits zero); nullopt for anything else.
 std::optional<std::string> base64url_decode(std::string_view text);
 
-// A decimal integer written plainly: an optional '-', then 1 to 18 digits,
-// nothing else (no '+', no spaces, no fraction, no exponent). Leading zeros
+// A decimal integer written plainly: an optional '-', then digits, 18
+// characters at most in all, nothing else (no '+', no spaces, no fraction,
+// no exponent). Leading zeros
 // are read as written; a caller that wants canonical text refuses them
 // itself. nullopt for anything else; 18 digits never overflow.
 std::optional<std::int64_t> parse_decimal(std::string_view text);

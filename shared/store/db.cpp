@@ -51,7 +51,7 @@ bool is_connection_error(const sql::SQLException& e) {
 }
 
 Unavailable Db::unavailable(const sql::SQLException& e) {
-    log_line("db: connection lost (" + std::to_string(e.getErrorCode()) + ", " + std::string(e.getSQLState()) +
+    log_line("db: unavailable (" + std::to_string(e.getErrorCode()) + ", " + std::string(e.getSQLState()) +
              "): " + e.what());
     return Unavailable("Database unavailable");
 }

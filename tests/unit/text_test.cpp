@@ -21,7 +21,8 @@ TEST(Text, DecimalsAreDigitsWithAnOptionalMinus) {
 }
 
 TEST(Text, AnythingButPlainDigitsIsNoDecimal) {
-    for (const char* bad : {"", "-", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "--1", "1-", "1000000000000000000"}) {
+    for (const char* bad : {"", "-", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "--1", "1-", "1000000000000000000",
+                            "-000000000000000000"}) {
         CHECK_FALSE_TEXT(concert::parse_decimal(bad).has_value(), bad);
     }
 }
