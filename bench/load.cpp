@@ -160,6 +160,7 @@ int race(char** a) {
         std::string token = pairs[i].substr(pairs[i].find(' ') + 1);
         bodies[i] = hold_body(concert, date, static_cast<long>(i % 50) + 1);
         headers[i] = curl_slist_append(nullptr, ("Authorization: Bearer " + token).c_str());
+        headers[i] = curl_slist_append(headers[i], "Content-Type: application/json");
         curl_easy_setopt(e, CURLOPT_URL, urls[i].c_str());
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, bodies[i].c_str());
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers[i]);

@@ -148,12 +148,34 @@ Request request_from_params(const std::vector<std::string_view>& params, std::st
             for (char& c : h) {
                 if (c == '_') c = '-';
             }
-            req.headers[h] = value;
+            // nginx (before 1.23) passes a repeated header line as a second
+            // parameter of the same name: remember it, so that a reader for
+            // which a repeat is ambiguous (Idempotency-Key) can refuse it.
+            if (!req.headers.emplace(h, value).second) {
+                req.repeated_headers.insert(h);
+                req.headers[h] = value;
+            }
         }
     }
     // DOCUMENT_URI is nginx's normalised path; fall back to the raw URI's path.
     if (req.path.empty()) req.path = uri.substr(0, uri.find('?'));
     return req;
+}
+
+bool is_json_media_type(std::string_view content_type) {
+    std::string_view type = content_type.substr(0, content_type.find(';'));
+    std::size_t first = type.find_first_not_of(" \t");
+    std::size_t last = type.find_last_not_of(" \t");
+    if (first == std::string_view::npos) return false;
+    return lower(type.substr(first, last - first + 1)) == "application/json";
+}
+
+void require_json_body(const Request& request) {
+    if (request.body.empty()) return;
+    std::optional<std::string> type = request.header("content-type");
+    if (!type || !is_json_media_type(*type)) {
+        throw HttpError{415, "Content-Type must be application/json"};
+    }
 }
 
 std::size_t parse_content_length(const char* value) {

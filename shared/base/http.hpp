@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,7 +28,8 @@ struct Request {
     std::string method;      // "GET", "POST", ...
     std::string path;        // decoded-free path as nginx passed it, no query
     std::string query;       // raw query string, without '?'
-    std::map<std::string, std::string> headers;  // lower-case names
+    std::map<std::string, std::string> headers;  // lower-case names; the last one if repeated
+    std::set<std::string> repeated_headers;      // lower-case names that came more than once
     std::string body;
     std::string remote_addr;
     std::string request_id;  // nginx's $request_id, or empty
@@ -54,6 +56,15 @@ std::string render(const Response& response);
 // FastCGI passes them) and the body already read. Header names come from
 // HTTP_* parameters plus CONTENT_TYPE.
 Request request_from_params(const std::vector<std::string_view>& params, std::string body);
+
+// True for a Content-Type of application/json, in any letter case, with or
+// without parameters ("application/json; charset=utf-8").
+bool is_json_media_type(std::string_view content_type);
+
+// A request that carries a body must declare it as JSON: 415 otherwise, so a
+// web page cannot make browsers send our API "simple" cross-site requests
+// (text/plain, form encodings) that skip the CORS preflight.
+void require_json_body(const Request& request);
 
 // Reads CONTENT_LENGTH. Absent or empty means 0. Throws HttpError 400 if it
 // is not a decimal number, 413 if it exceeds kMaxBodyBytes.

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <limits>
+#include <vector>
 
 #include "base/error.hpp"
 
@@ -12,6 +14,47 @@ namespace {
 std::string range_message(const char* field, std::int64_t min, std::int64_t max) {
     return std::string(field) + " must be between " + std::to_string(min) + " and " +
            std::to_string(max);
+}
+
+bool is_number_char(char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; }
+
+// For each number token of valid JSON text, in the order they are written:
+// whether it is a plain integer (no fraction, no exponent). cJSON keeps
+// only the value, and 1 and 1.0 are the same double, so the text decides.
+std::vector<bool> plain_number_tokens(std::string_view text) {
+    std::vector<bool> plain;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;  // the escaped character, whatever it is
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            std::size_t end = i;
+            while (end < text.size() && is_number_char(text[end])) ++end;
+            plain.push_back(text.substr(i, end - i).find_first_of(".eE") == std::string_view::npos);
+            i = end - 1;
+        }
+    }
+    return plain;
+}
+
+// Turns every number item written with a fraction or an exponent into NaN,
+// which no integer reader accepts: `1.0` and `1e3` are refused like `1.5`,
+// naming their field. Items are visited in document order, as written.
+void poison_non_integers(cJSON* item, const std::vector<bool>& plain, std::size_t& next) {
+    for (; item != nullptr; item = item->next) {
+        if (cJSON_IsNumber(item)) {
+            if (next >= plain.size() || !plain[next]) item->valuedouble = std::numeric_limits<double>::quiet_NaN();
+            ++next;
+        }
+        poison_non_integers(item->child, plain, next);
+    }
 }
 
 // A field that is absent and one that is JSON null are both "missing".
@@ -84,6 +127,8 @@ JsonPtr parse_object(std::string_view body) {
     if (!root || !cJSON_IsObject(root.get())) {
         throw HttpError{400, "Body must be a JSON object"};
     }
+    std::size_t numbers = 0;
+    poison_non_integers(root->child, plain_number_tokens(body), numbers);
     for (const cJSON* a = root->child; a != nullptr; a = a->next) {
         for (const cJSON* b = a->next; b != nullptr; b = b->next) {
             if (std::string_view(a->string) == b->string) {

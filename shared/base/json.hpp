@@ -22,7 +22,9 @@ using JsonPtr = std::unique_ptr<cJSON, JsonDeleter>;
 
 // Parses a request body that must be exactly one JSON object: valid UTF-8,
 // no trailing bytes, no NUL characters, no key given twice at the top level.
-// Throws HttpError 400 with a message saying which rule was broken.
+// Throws HttpError 400 with a message saying which rule was broken. A number
+// written with a fraction or an exponent (1.0, 1e3, 10.50) reads as NaN, so
+// require_int() refuses it like any non-integer, naming the field.
 JsonPtr parse_object(std::string_view body);
 
 // Reads a required string field of 'min_chars'..'max_chars' Unicode
@@ -31,10 +33,9 @@ JsonPtr parse_object(std::string_view body);
 std::string require_string(const cJSON* obj, const char* field, std::size_t min_chars,
                            std::size_t max_chars);
 
-// Reads a required integer field in [min, max]. A JSON number counts as an
-// integer when it is finite and whole (1 and 1.0 cannot be told apart by
-// cJSON). Throws HttpError 400 ("amount must be an integer", "amount must be
-// between 1 and 10000000").
+// Reads a required integer field in [min, max]: a JSON number written as a
+// plain integer (parse_object() makes 1.0 and 1e3 NaN). Throws HttpError 400
+// ("amount must be an integer", "amount must be between 1 and 10000000").
 std::int64_t require_int(const cJSON* obj, const char* field, std::int64_t min, std::int64_t max);
 
 // True if 's' is well-formed UTF-8 (no overlongs, surrogates or values past

@@ -67,6 +67,22 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     return out;
 }
 
+std::u32string utf8_code_points(std::string_view text) {
+    std::u32string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        auto b = static_cast<unsigned char>(text[i]);
+        std::size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+        char32_t cp = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
+        for (std::size_t k = 1; k < len && i + k < text.size(); ++k) {
+            cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+        }
+        out += cp;
+        i += len;
+    }
+    return out;
+}
+
 std::optional<std::int64_t> parse_decimal(std::string_view text) {
     if (text.size() > kMaxChars) return std::nullopt;
     bool negative = !text.empty() && text[0] == '-';

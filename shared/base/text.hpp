@@ -19,6 +19,10 @@ std::string base64url_encode(std::string_view bytes);
 // bits zero); nullopt for anything else.
 std::optional<std::string> base64url_decode(std::string_view text);
 
+// The code points of valid UTF-8 text (check with is_valid_utf8() first;
+// bytes of invalid text decode to something, never past the end).
+std::u32string utf8_code_points(std::string_view valid_utf8);
+
 // A decimal integer written plainly: an optional '-', then digits, 18
 // characters at most in all, nothing else (no '+', no spaces, no fraction,
 // no exponent). Leading zeros

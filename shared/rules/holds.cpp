@@ -8,11 +8,14 @@ namespace concert {
 HoldRequest parse_hold_request(std::string_view body) {
     JsonPtr obj = parse_object(body);
     HoldRequest r{};
-    r.concert_id = require_int(obj.get(), "concertId", 1, kMaxJsonInteger);
+    r.concert_id = require_int(obj.get(), "concertId", -kMaxJsonInteger, kMaxJsonInteger);
+    if (r.concert_id < 1) throw HttpError{400, "concertId must be a positive integer"};
     std::optional<Date> date = parse_date(require_string(obj.get(), "date", 0, 64));
     if (!date) throw HttpError{400, "date must be a real calendar date (YYYY-MM-DD)"};
     r.date = *date;
-    r.seat_number = require_int(obj.get(), "seatNumber", 1, kMaxJsonInteger);
+    // Its range is the date's seat count, known after the lookup: check_hold()
+    // names it ("seatNumber must be between 1 and 50").
+    r.seat_number = require_int(obj.get(), "seatNumber", -kMaxJsonInteger, kMaxJsonInteger);
     return r;
 }
 

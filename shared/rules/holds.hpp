@@ -23,7 +23,8 @@ struct HoldRequest {
 // The body {concertId, date, seatNumber}. Throws HttpError 400 naming the
 // field and the rule ("concertId is required", "seatNumber must be an
 // integer", "date must be a real calendar date (YYYY-MM-DD)", ...). The
-// seat number's upper bound is the date's seat count: check_hold().
+// seat number's range is the date's seat count: check_hold() refuses one
+// outside it, naming that range.
 HoldRequest parse_hold_request(std::string_view body);
 
 // What one read of the date, the seat and the caller's holds found.

@@ -2,16 +2,59 @@
 
 #include "base/error.hpp"
 #include "base/json.hpp"
+#include "base/text.hpp"
 #include "base/uuid.hpp"
 
 namespace concert {
 
+namespace {
+
+struct Range {
+    char32_t first;
+    char32_t last;
+};
+
+bool in(const Range* ranges, std::size_t n, char32_t cp) {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (cp >= ranges[i].first && cp <= ranges[i].last) return true;
+    }
+    return false;
+}
+
+// Unicode's general categories Cc (controls) and Cf (format characters:
+// bidi overrides, zero-width joiners, soft hyphen, tags...), Unicode 15.1.
+constexpr Range kControlOrFormat[] = {
+    {0x0000, 0x001F}, {0x007F, 0x009F}, {0x00AD, 0x00AD}, {0x0600, 0x0605}, {0x061C, 0x061C},
+    {0x06DD, 0x06DD}, {0x070F, 0x070F}, {0x0890, 0x0891}, {0x08E2, 0x08E2}, {0x180E, 0x180E},
+    {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x2064}, {0x2066, 0x206F}, {0xFEFF, 0xFEFF},
+    {0xFFF9, 0xFFFB}, {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3},
+    {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+};
+
+// Unicode's White_Space property.
+constexpr Range kWhiteSpace[] = {
+    {0x0009, 0x000D}, {0x0020, 0x0020}, {0x0085, 0x0085}, {0x00A0, 0x00A0}, {0x1680, 0x1680},
+    {0x2000, 0x200A}, {0x2028, 0x2029}, {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000},
+};
+
+}  // namespace
+
+bool is_control_or_format(char32_t cp) {
+    return in(kControlOrFormat, sizeof kControlOrFormat / sizeof kControlOrFormat[0], cp);
+}
+
+bool is_white_space(char32_t cp) { return in(kWhiteSpace, sizeof kWhiteSpace / sizeof kWhiteSpace[0], cp); }
+
 std::string parse_sign_up(std::string_view body) {
     JsonPtr obj = parse_object(body);
     std::string name = require_string(obj.get(), "name", 1, kNameMaxChars);
-    if (name.find_first_not_of(" \t\r\n") == std::string::npos) {
-        throw HttpError{400, "name must not be blank"};
+    std::u32string chars = utf8_code_points(name);
+    for (char32_t cp : chars) {
+        if (is_control_or_format(cp)) throw HttpError{400, "name must not contain control or format characters"};
     }
+    bool blank = true;
+    for (char32_t cp : chars) blank = blank && is_white_space(cp);
+    if (blank) throw HttpError{400, "name must not be blank"};
     return name;
 }
 

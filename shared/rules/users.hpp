@@ -9,9 +9,13 @@ namespace concert {
 constexpr std::size_t kNameMaxChars = 100;
 
 // The sign-up body {"name": "..."}: a string of 1..100 Unicode characters,
-// not only white space, with no control characters. Throws HttpError 400
-// naming the rule that was broken.
+// not only white space (Unicode White_Space, not just ASCII), with no
+// control or format characters (Unicode Cc, Cf: no bidi overrides, no
+// zero-width joiners). Throws HttpError 400 naming the rule that was broken.
 std::string parse_sign_up(std::string_view body);
+
+bool is_control_or_format(char32_t cp);  // Unicode general category Cc or Cf
+bool is_white_space(char32_t cp);        // Unicode property White_Space
 
 // The {userId} of /api/v1/users/{userId}/...; throws HttpError 400 unless it
 // is a canonical UUID.

@@ -84,6 +84,7 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
     try {
         std::size_t length = parse_content_length(FCGX_GetParam("CONTENT_LENGTH", req.envp));
         request.body = read_body(req, length);
+        require_json_body(request);
         response = dispatch(handler, request, deps);
     } catch (const HttpError& e) {
         response = error_response(e);

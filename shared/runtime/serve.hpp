@@ -8,8 +8,9 @@
 //     replaces any worker that dies;
 //   - on SIGTERM or SIGINT stops accepting, lets each worker finish the
 //     request it is serving, and exits 0;
-//   - reads exactly CONTENT_LENGTH bytes of body (over 16 KiB: 413) and
-//     hands the request to dispatch(), which turns every error into the
+//   - reads exactly CONTENT_LENGTH bytes of body (over 16 KiB: 413; a body
+//     that is not declared application/json: 415) and hands the request to
+//     dispatch(), which turns every error into the
 //     contract's JSON body;
 //   - logs a line to stderr for every 5xx and every request slower than
 //     CONCERT_LOG_SLOWER_THAN_MS (nginx's access log has every request).

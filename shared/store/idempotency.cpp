@@ -17,18 +17,24 @@ constexpr const char* kInsert =
 bool is_valid_idempotency_key(std::string_view key) {
     if (key.empty() || key.size() > 64) return false;
     for (char c : key) {
-        if (c < 0x21 || c > 0x7E) return false;
+        if (c < 0x20 || c > 0x7E) return false;
     }
-    return true;
+    return key.front() != ' ' && key.back() != ' ';
 }
 
 std::optional<std::string> idempotency_key(const Request& request) {
-    std::optional<std::string> key = request.header("idempotency-key");
-    if (!key) return std::nullopt;
-    if (!is_valid_idempotency_key(*key)) {
+    std::optional<std::string> header = request.header("idempotency-key");
+    if (!header) return std::nullopt;
+    if (request.repeated_headers.count("idempotency-key") != 0) {
+        throw HttpError{400, "Idempotency-Key must be sent once"};
+    }
+    std::string_view key = *header;
+    while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
+    while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+    if (!is_valid_idempotency_key(key)) {
         throw HttpError{400, "Idempotency-Key must be 1 to 64 printable ASCII characters"};
     }
-    return key;
+    return std::string(key);
 }
 
 std::string request_fingerprint(std::string_view route, std::string_view canonical_request) {

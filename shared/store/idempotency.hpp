@@ -21,11 +21,13 @@
 
 namespace concert {
 
-// The request's Idempotency-Key, or nullopt without one. Throws HttpError
-// 400 unless it is 1..64 printable ASCII characters (0x21..0x7E).
+// The request's Idempotency-Key without leading and trailing spaces, or
+// nullopt without one. Throws HttpError 400 unless what remains is 1..64
+// characters from 0x20 to 0x7E (spaces inside are part of the key), or if
+// the header came twice (which one the client meant is unknowable).
 std::optional<std::string> idempotency_key(const Request& request);
 
-// True for a valid key.
+// True for a valid key (already trimmed).
 bool is_valid_idempotency_key(std::string_view key);
 
 // What a retry must match: the route and the request's meaning (parsed

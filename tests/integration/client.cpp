@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <strings.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -60,7 +61,13 @@ Reply request_on(int instance, const std::string& method, const std::string& pat
     if (curl == nullptr) return reply;
     std::string url = (instance == 0 ? base_url() : base_url_b()) + path;
     curl_slist* list = nullptr;
-    for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
+    bool typed = false;
+    for (const std::string& h : headers) {
+        list = curl_slist_append(list, h.c_str());
+        typed = typed || strncasecmp(h.c_str(), "Content-Type:", 13) == 0;
+    }
+    // Bodies are JSON, as the contract asks, unless a test says otherwise.
+    if (!body.empty() && !typed) list = curl_slist_append(list, "Content-Type: application/json");
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);

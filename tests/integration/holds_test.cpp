@@ -194,12 +194,24 @@ TEST(Holds, BadBodiesAre400) {
                                           "concertId is required").c_str());
     STRCMP_EQUAL("", itest::error_problem(post("{\"concertId\":\"" + c + "\",\"date\":\"" + itest::day(2) +
                                                "\",\"seatNumber\":1}"), 400, "concertId must be an integer").c_str());
+    // The range named is the date's own: seat 0 and seat 51 of a 50-seat date.
     STRCMP_EQUAL("", itest::error_problem(post(hold_body(concert, itest::day(2), 0)), 400,
-                                          "seatNumber must be between 1 and 9007199254740991").c_str());
+                                          "seatNumber must be between 1 and 50").c_str());
+    STRCMP_EQUAL("", itest::error_problem(post(hold_body(0, itest::day(2), 1)), 400,
+                                          "concertId must be a positive integer").c_str());
     STRCMP_EQUAL("", itest::error_problem(post(hold_body(concert, itest::day(2), 51)), 400,
                                           "seatNumber must be between 1 and 50").c_str());
     STRCMP_EQUAL("", itest::error_problem(post("{\"concertId\":" + c + ",\"date\":\"" + itest::day(2) +
                                                "\",\"seatNumber\":1.5}"), 400, "seatNumber must be an integer").c_str());
+    // Numbers are plain integers: a fraction or an exponent is refused even
+    // where its value is whole.
+    for (const char* seat : {"1.0", "1e0", "1E0", "0.1e1", "10e-1"}) {
+        STRCMP_EQUAL("", itest::error_problem(post("{\"concertId\":" + c + ",\"date\":\"" + itest::day(2) +
+                                                   "\",\"seatNumber\":" + seat + "}"), 400,
+                                              "seatNumber must be an integer").c_str());
+    }
+    STRCMP_EQUAL("", itest::error_problem(post("{\"concertId\":" + c + ".0,\"date\":\"" + itest::day(2) +
+                                               "\",\"seatNumber\":1}"), 400, "concertId must be an integer").c_str());
     STRCMP_EQUAL("", itest::error_problem(post(hold_body(concert, "2027-02-30", 1)), 400,
                                           "date must be a real calendar date (YYYY-MM-DD)").c_str());
     STRCMP_EQUAL("", itest::error_problem(post("[]"), 400, "Body must be a JSON object").c_str());

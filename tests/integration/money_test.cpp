@@ -179,6 +179,15 @@ TEST(Money, ChargeRulesAre400) {
     STRCMP_EQUAL("", itest::error_problem(post("{\"amount\":\"100\"}"), 400, "amount must be an integer").c_str());
     STRCMP_EQUAL("", itest::error_problem(post("{\"amount\":1e300}"), 400, "amount must be an integer").c_str());
     STRCMP_EQUAL("", itest::error_problem(post("{}"), 400, "amount is required").c_str());
+    // Whole values written with a fraction or an exponent are not integers.
+    for (const char* amount : {"1e3", "1.0", "1E1", "10000000.0"}) {
+        STRCMP_EQUAL_TEXT("", itest::error_problem(post(std::string("{\"amount\":") + amount + "}"), 400,
+                                                   "amount must be an integer").c_str(), amount);
+    }
+    // A charge sent as text/plain (what a hostile page can make a browser send) changes nothing.
+    STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/users/" + c.id + "/charge", "{\"amount\":5}",
+                                                         {c.auth(), "Content-Type: text/plain"}),
+                                          415, "Content-Type must be application/json").c_str());
     STRCMP_EQUAL("", itest::error_problem(charge(c, 5, std::string(65, 'k')), 400,
                                           "Idempotency-Key must be 1 to 64 printable ASCII characters").c_str());
     LONGS_EQUAL(0, balance_of(c));
@@ -292,4 +301,22 @@ TEST(Money, ConcurrentRetriesOfOnePaymentAllAnswerTheFirstResponse) {
     for (const std::string& o : out) STRCMP_EQUAL(out[0].c_str(), o.c_str());
     LONGS_EQUAL(0, balance_of(c));
     STRCMP_EQUAL("", itest::check_problem().c_str());
+}
+
+TEST(Money, AKeyWithSpacesInsideIsOneKeyAndItsRetryAppliesOnce) {
+    Customer c = customer();
+    itest::Reply first = charge(c, 300, "K~ !kkkk");
+    LONGS_EQUAL(200, first.status);
+    itest::Reply again = charge(c, 300, "K~ !kkkk");
+    STRCMP_EQUAL(first.body.c_str(), again.body.c_str());
+    STRCMP_EQUAL("true", again.headers["idempotent-replayed"].c_str());
+    LONGS_EQUAL(300, balance_of(c));
+}
+
+TEST(Money, TwoKeyHeadersAre400AndChargeNothing) {
+    Customer c = customer();
+    itest::Reply r = itest::request("POST", "/api/v1/users/" + c.id + "/charge", "{\"amount\":5}",
+                                    {c.auth(), "Idempotency-Key: k-1", "Idempotency-Key: k-2"});
+    STRCMP_EQUAL("", itest::error_problem(r, 400, "Idempotency-Key must be sent once").c_str());
+    LONGS_EQUAL(0, balance_of(c));
 }

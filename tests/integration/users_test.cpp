@@ -56,12 +56,6 @@ TEST(SignUp, SqlMetacharactersAreStoredAsText) {
     LONGS_EQUAL(201, sign_up("{\"name\":\"still here\"}").status);
 }
 
-TEST(SignUp, PlainCurlFormBodyStillParsesAsJson) {
-    itest::Reply r = itest::request("POST", "/api/v1/users", "{\"name\":\"kim\"}",
-                                    {"Content-Type: application/x-www-form-urlencoded"});
-    LONGS_EQUAL(201, r.status);
-}
-
 TEST(SignUp, EveryBadBodyIs400WithItsMessage) {
     STRCMP_EQUAL("", itest::error_problem(sign_up("{\"name\":\"" + repeat("a", 101) + "\"}"), 400,
                                           "name must be 1 to 100 characters").c_str());
@@ -116,4 +110,37 @@ TEST(SignUp, SixtyFourConcurrentClientsAllSucceed) {
     int total = 0;
     for (int n : created) total += n;
     LONGS_EQUAL(kClients * kEach, total);
+}
+
+// Contract, HTTP conventions: a body must be declared application/json, so a
+// hostile page cannot make browsers sign up users or take queue places with
+// "simple" cross-site requests (they need no CORS preflight).
+TEST_GROUP(BodyType){};
+
+TEST(BodyType, SignUpAsTextPlainOrFormIs415AndCreatesNoUser) {
+    std::string before = itest::scalar("SELECT COUNT(*) FROM users");
+    for (const char* type : {"Content-Type: text/plain", "Content-Type: application/x-www-form-urlencoded",
+                             "Content-Type: multipart/form-data; boundary=x", "Content-Type:"}) {
+        itest::Reply r = itest::request("POST", "/api/v1/users", "{\"name\":\"csrf\"}", {type});
+        STRCMP_EQUAL_TEXT("", itest::error_problem(r, 415, "Content-Type must be application/json").c_str(), type);
+    }
+    STRCMP_EQUAL(before.c_str(), itest::scalar("SELECT COUNT(*) FROM users").c_str());
+}
+
+TEST(BodyType, QueueTokenAsTextPlainIs415) {
+    std::string user = itest::new_user();
+    itest::Reply r = itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + user + "\"}",
+                                    {"Content-Type: text/plain;charset=UTF-8"});
+    STRCMP_EQUAL("", itest::error_problem(r, 415, "Content-Type must be application/json").c_str());
+}
+
+TEST(BodyType, JsonWithACharsetInAnyCaseIsAccepted) {
+    LONGS_EQUAL(201, itest::request("POST", "/api/v1/users", "{\"name\":\"kim\"}",
+                                    {"Content-Type: Application/JSON; charset=utf-8"}).status);
+}
+
+TEST(SignUp, BidiOverridesAndC1ControlsInANameAre400) {
+    STRCMP_EQUAL("", itest::error_problem(sign_up("{\"name\":\"\\u202e\\u0085x\"}"), 400,
+                                          "name must not contain control or format characters").c_str());
+    STRCMP_EQUAL("", itest::error_problem(sign_up("{\"name\":\"\\u00a0\\u3000\"}"), 400, "name must not be blank").c_str());
 }

@@ -137,7 +137,7 @@ restart_under_load() {
   local end=$((SECONDS + 6)) i loops=()
   for i in $(seq 8); do
     (while [ $SECONDS -lt $end ]; do
-      curl -s -o /dev/null -m 10 -w '%{http_code}\n' -X POST "http://127.0.0.1:$port/api/v1/users" -d '{"name":"load"}'
+      curl -s -o /dev/null -m 10 -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/api/v1/users" -d '{"name":"load"}'
     done >"$tmp/load.$i") &
     loops+=($!)
   done
@@ -164,7 +164,7 @@ rate_limit() {
   for _ in $(seq 50); do [ -S "$tmp/sock/queue_token_create.sock" ] && break; sleep 0.1; done
   local i
   for i in $(seq 60); do
-    curl -s -o "$tmp/rl.$i" -w '%{http_code}\n' -X POST "http://127.0.0.1:$port/api/v1/queue/token" -d '{}'
+    curl -s -o "$tmp/rl.$i" -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/api/v1/queue/token" -d '{}'
   done >"$tmp/rl.codes"
   local limited handled
   limited=$(grep -c '^429$' "$tmp/rl.codes")

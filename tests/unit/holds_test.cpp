@@ -78,11 +78,24 @@ TEST(Holds, BodyIsParsedStrictly) {
     LONGS_EQUAL(7, r.seat_number);
     STRCMP_EQUAL("2027-01-02", concert::format_date(r.date).c_str());
     STRCMP_EQUAL("concertId is required", parse_error("{\"date\":\"2027-01-02\",\"seatNumber\":7}").c_str());
-    STRCMP_EQUAL("concertId must be between 1 and 9007199254740991",
+    STRCMP_EQUAL("concertId must be a positive integer",
                  parse_error("{\"concertId\":0,\"date\":\"2027-01-02\",\"seatNumber\":7}").c_str());
     STRCMP_EQUAL("date is required", parse_error("{\"concertId\":3,\"seatNumber\":7}").c_str());
     STRCMP_EQUAL("date must be a real calendar date (YYYY-MM-DD)",
                  parse_error("{\"concertId\":3,\"date\":\"tomorrow\",\"seatNumber\":7}").c_str());
     STRCMP_EQUAL("seatNumber must be an integer",
                  parse_error("{\"concertId\":3,\"date\":\"2027-01-02\",\"seatNumber\":\"7\"}").c_str());
+}
+
+TEST(Holds, SeatNumberOutsideTheDateIsLeftToTheLookupThatKnowsItsRange) {
+    LONGS_EQUAL(0, concert::parse_hold_request("{\"concertId\":3,\"date\":\"2027-01-02\",\"seatNumber\":0}").seat_number);
+    LONGS_EQUAL(-4, concert::parse_hold_request("{\"concertId\":3,\"date\":\"2027-01-02\",\"seatNumber\":-4}").seat_number);
+}
+
+TEST(Holds, NumbersWithAFractionOrExponentAreNotIntegers) {
+    for (const char* seat : {"7.0", "7e0", "0.7E1", "70e-1", "7.00"}) {
+        STRCMP_EQUAL("seatNumber must be an integer",
+                     parse_error(std::string("{\"concertId\":3,\"date\":\"2027-01-02\",\"seatNumber\":") + seat + "}")
+                         .c_str());
+    }
 }

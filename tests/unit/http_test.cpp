@@ -124,3 +124,36 @@ TEST(Http, MalformedEscapeIs400) {
 }
 
 TEST(Http, RepeatedQueryParameterIs400) { LONGS_EQUAL(400, status_of_query("date=a&date=b")); }
+
+TEST_GROUP(ContentType){};
+
+TEST(ContentType, JsonWithOrWithoutParametersInAnyCase) {
+    CHECK_TRUE(concert::is_json_media_type("application/json"));
+    CHECK_TRUE(concert::is_json_media_type("application/json; charset=utf-8"));
+    CHECK_TRUE(concert::is_json_media_type("Application/JSON;charset=UTF-8"));
+    CHECK_TRUE(concert::is_json_media_type(" application/json "));
+}
+
+TEST(ContentType, WhatBrowsersSendCrossSiteWithoutAPreflightIsNotJson) {
+    for (const char* type : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                             "", ";", "application/jsonp", "application/json-patch+json", "text/json"}) {
+        CHECK_FALSE_TEXT(concert::is_json_media_type(type), type);
+    }
+}
+
+TEST(ContentType, ABodyWithoutJsonTypeIs415AndNoBodyNeedsNoType) {
+    concert::Request r;
+    concert::require_json_body(r);  // no body: nothing to declare
+    r.body = "{}";
+    try {
+        concert::require_json_body(r);
+        FAIL("expected 415");
+    } catch (const concert::HttpError& e) {
+        LONGS_EQUAL(415, e.status);
+        STRCMP_EQUAL("Content-Type must be application/json", e.message.c_str());
+    }
+    r.headers["content-type"] = "text/plain";
+    CHECK_THROWS(concert::HttpError, concert::require_json_body(r));
+    r.headers["content-type"] = "application/json";
+    concert::require_json_body(r);
+}

@@ -10,6 +10,12 @@ using concert::HttpError;
 
 namespace {
 
+// The value of an "amount" field of any integer, for numbers outside the charge range.
+std::int64_t amount_of_any(const std::string& body) {
+    concert::JsonPtr obj = concert::parse_object(body);
+    return concert::require_int(obj.get(), "amount", -100, 100);
+}
+
 // The 400 message a body gets from parse_object + require_string("name", 1, 100).
 std::string name_error(const std::string& body) {
     try {
@@ -100,7 +106,22 @@ TEST(Json, ControlCharactersAreRefused) {
 TEST(Json, IntegersAreReadExactly) {
     LONGS_EQUAL(10000000, amount_of("{\"amount\":10000000}"));
     LONGS_EQUAL(1, amount_of("{\"amount\":1}"));
-    LONGS_EQUAL(5, amount_of("{\"amount\":5.0}"));
+}
+
+// The contract: numbers are JSON integers written plainly. cJSON reads 5.0
+// and 5 as the same double, so the reader looks at the number's own text.
+TEST(Json, AWholeNumberWithAFractionOrExponentIsNoInteger) {
+    STRCMP_EQUAL("amount must be an integer", amount_error("{\"amount\":5.0}").c_str());
+    STRCMP_EQUAL("amount must be an integer", amount_error("{\"amount\":5e0}").c_str());
+    STRCMP_EQUAL("amount must be an integer", amount_error("{\"amount\":50E-1}").c_str());
+}
+
+TEST(Json, NumbersAreMatchedToTheirTextInDocumentOrder) {
+    // Digits inside strings (with escaped quotes) and nested values before
+    // the field must not shift which text belongs to which number.
+    LONGS_EQUAL(7, amount_of("{\"s\":\"\\\"-1.5e3\\\\\",\"a\":[1,2.5,{\"n\":3e0}],\"amount\":7}"));
+    STRCMP_EQUAL("amount must be an integer", amount_error("{\"s\":\"1\",\"a\":[1,2],\"amount\":7.0}").c_str());
+    LONGS_EQUAL(-3, amount_of_any("{\"amount\":-3}"));
 }
 
 TEST(Json, IntegerRulesHaveTheirMessages) {

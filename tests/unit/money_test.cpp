@@ -31,6 +31,15 @@ TEST(Money, AmountIsAnIntegerFromOneToTenMillion) {
     STRCMP_EQUAL("amount is required", charge_error("{\"amt\":5}").c_str());
 }
 
+TEST(Money, AmountIsWrittenAsAPlainInteger) {
+    for (const char* amount : {"1e3", "1.0", "1E1", "10000000.0", "10.50", "-0.0", "1e+3"}) {
+        STRCMP_EQUAL_TEXT("amount must be an integer", charge_error(std::string("{\"amount\":") + amount + "}").c_str(),
+                          amount);
+    }
+    LONGS_EQUAL(1000, concert::parse_charge_request("{\"amount\":1000}"));
+    LONGS_EQUAL(1000, concert::parse_charge_request("{\"note\":\"1.5e3 is text\",\"amount\":1000}"));
+}
+
 TEST(Money, BalanceMayReachButNotPassOneTrillion) {
     LONGS_EQUAL(1000000000000, concert::balance_after_charge(999999999999, 1));
     CHECK_THROWS(concert::HttpError, concert::balance_after_charge(999999999999, 2));
@@ -56,7 +65,7 @@ TEST(Money, IdempotencyKeysArePrintableAsciiUpTo64) {
     CHECK_TRUE(concert::is_valid_idempotency_key("order-42:retry_1"));
     CHECK_FALSE(concert::is_valid_idempotency_key(""));
     CHECK_FALSE(concert::is_valid_idempotency_key(std::string(65, 'a')));
-    CHECK_FALSE(concert::is_valid_idempotency_key("with space"));
+    CHECK_TRUE(concert::is_valid_idempotency_key("K~ !kkkk"));  // the contract: 0x20..0x7E, spaces inside allowed
     CHECK_FALSE(concert::is_valid_idempotency_key("tab\there"));
     CHECK_FALSE(concert::is_valid_idempotency_key("\xea\xb9\x80"));
 }
@@ -76,6 +85,26 @@ TEST(Money, KeyHeaderIsReadAndChecked) {
     STRCMP_EQUAL("k-1", concert::idempotency_key(r)->c_str());
     r.headers["idempotency-key"] = "";
     CHECK_THROWS(concert::HttpError, concert::idempotency_key(r));
+}
+
+TEST(Money, KeySpacesAroundAreNotPartOfItAndOnlySpacesIsNoKey) {
+    concert::Request r;
+    r.headers["idempotency-key"] = "  K~ !kkkk ";
+    STRCMP_EQUAL("K~ !kkkk", concert::idempotency_key(r)->c_str());
+    r.headers["idempotency-key"] = "    ";
+    CHECK_THROWS(concert::HttpError, concert::idempotency_key(r));
+}
+
+TEST(Money, TwoKeyHeadersAre400NotTheLastOneWins) {
+    concert::Request r = concert::request_from_params(
+        {"REQUEST_METHOD=POST", "HTTP_IDEMPOTENCY_KEY=first", "HTTP_IDEMPOTENCY_KEY=second"}, "{}");
+    try {
+        concert::idempotency_key(r);
+        FAIL("expected 400");
+    } catch (const concert::HttpError& e) {
+        LONGS_EQUAL(400, e.status);
+        STRCMP_EQUAL("Idempotency-Key must be sent once", e.message.c_str());
+    }
 }
 
 namespace {

@@ -23,6 +23,24 @@ TEST(SignUp, UnknownFieldsAreIgnored) { STRCMP_EQUAL("kim", concert::parse_sign_
 
 TEST(SignUp, BlankNameIsRefused) { STRCMP_EQUAL("name must not be blank", sign_up_error("{\"name\":\"   \"}").c_str()); }
 
+TEST(SignUp, BidiOverridesZeroWidthCharactersAndC1ControlsAreRefused) {
+    for (const char* name : {"\\u202e\\u0085x", "ki\\u202em", "k\\u200dim", "k\\u00adim", "kim\\ufeff", "k\\u0085im",
+                             "k\\u2066im", "k\\udb40\\udc41im"}) {
+        STRCMP_EQUAL_TEXT("name must not contain control or format characters",
+                          sign_up_error(std::string("{\"name\":\"") + name + "\"}").c_str(), name);
+    }
+}
+
+TEST(SignUp, ANameOfOnlyUnicodeWhiteSpaceIsBlank) {
+    STRCMP_EQUAL("name must not be blank", sign_up_error("{\"name\":\"\\u00a0\\u3000\\u2003\"}").c_str());
+    STRCMP_EQUAL("name must not be blank", sign_up_error("{\"name\":\"\\u1680\"}").c_str());
+}
+
+TEST(SignUp, NamesInAnyScriptWithInnerSpacesAreKept) {
+    STRCMP_EQUAL("kim\xc2\xa0lee", concert::parse_sign_up("{\"name\":\"kim\\u00a0lee\"}").c_str());
+    STRCMP_EQUAL("\xea\xb9\x80 \xf0\x9f\x8e\xb5", concert::parse_sign_up("{\"name\":\"\xea\xb9\x80 \xf0\x9f\x8e\xb5\"}").c_str());
+}
+
 TEST(SignUp, MissingNameIsRefused) { STRCMP_EQUAL("name is required", sign_up_error("{}").c_str()); }
 
 TEST_GROUP(UserPath){};
