@@ -86,6 +86,19 @@ std::vector<std::string> read_lines(const std::string& path) {
     return out;
 }
 
+// The secret bench/run.sh gave a user it made in the database.
+std::string bench_secret(const std::string& user) {
+    std::string hex;
+    for (char c : user) {
+        if (c != '-') hex += c;
+    }
+    return "us_" + hex + "AAAAAAAAAAA";
+}
+
+std::string token_request(const std::string& user, const std::string& secret) {
+    return "{\"userId\":\"" + user + "\",\"userSecret\":\"" + secret + "\"}";
+}
+
 std::string hold_body(const std::string& concert, const std::string& date, long seat) {
     return "{\"concertId\":" + concert + ",\"date\":\"" + date + "\",\"seatNumber\":" + std::to_string(seat) + "}";
 }
@@ -122,7 +135,7 @@ int write_lines(const std::string& path, const std::vector<std::string>& lines) 
 int tokens(char** a) {
     std::vector<std::string> users = read_lines(a[1]);
     auto out = parallel(a[0], users.size(), std::atoi(a[3]), [&](std::size_t i, Client& c) {
-        Reply r = c.call("POST", "/api/v1/queue/token", "{\"userId\":\"" + users[i] + "\"}");
+        Reply r = c.call("POST", "/api/v1/queue/token", token_request(users[i], bench_secret(users[i])));
         return r.status == 200 ? users[i] + " " + field(r.body, "token") : std::string();
     });
     return write_lines(a[2], out);
@@ -214,7 +227,7 @@ int journey(char** a) {
                 std::string date = add_days(first, t + threads * (seat_index / 50));
                 Reply r = c.call("POST", "/api/v1/users", "{\"name\":\"journey\"}");
                 std::string user = field(r.body, "userId");
-                r = c.call("POST", "/api/v1/queue/token", "{\"userId\":\"" + user + "\"}");
+                r = c.call("POST", "/api/v1/queue/token", token_request(user, field(r.body, "userSecret")));
                 std::string token = field(r.body, "token");
                 r = c.call("GET", "/api/v1/concerts/" + concert + "/available-seats?date=" + date, "", token);
                 bool ok = r.status == 200;

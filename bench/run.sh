@@ -80,14 +80,19 @@ ctl settings set hold.max_per_user 1000
 first_date=$(date -u -d '+1 day' +%F)
 export BENCH_FIRST_DATE=$first_date
 # Users with money (and the ledger rows that explain it), and fresh users
-# that have never asked for a token.
+# that have never asked for a token. Each one's secret is made from its id
+# ("us_", the id's 32 hex digits, 11 × "A": 43 base64url characters), so the
+# clients (bench/load.cpp, bench/lua/common.lua) know it without a file.
 sql -e "
   INSERT INTO users (id, name, balance) SELECT CONCAT('00000000-0000-7000-8000-', LPAD(LOWER(HEX(seq)), 12, '0')),
     'bench', 1000000000 FROM seq_1_to_25000;
+  UPDATE users SET secret_hash = UNHEX(SHA2(CONCAT('us_', REPLACE(id, '-', ''), 'AAAAAAAAAAA'), 256));
   INSERT INTO balance_ledger (user_id, kind, amount, balance_after)
     SELECT id, 'CHARGE', 1000000000, 1000000000 FROM users WHERE name = 'bench';
   INSERT INTO users (id, name) SELECT CONCAT('00000000-0000-7000-9000-', LPAD(LOWER(HEX(seq)), 12, '0')),
-    'fresh' FROM seq_1_to_100000;"
+    'fresh' FROM seq_1_to_100000;
+  UPDATE users SET secret_hash = UNHEX(SHA2(CONCAT('us_', REPLACE(id, '-', ''), 'AAAAAAAAAAA'), 256))
+    WHERE name = 'fresh';"
 sql -e "SELECT id FROM users WHERE name = 'bench' ORDER BY id" >"$data/users.txt"
 sql -e "SELECT id FROM users WHERE name = 'fresh' ORDER BY id" >"$data/fresh_users.txt"
 

@@ -1,6 +1,13 @@
 // POST /api/v1/payments {reservationId} (ACTIVE) [Idempotency-Key]
 //     -> 200 {paymentId, reservationId, userId, amount, status: "COMPLETED", paidAt}
-//      | 400 | 401 | 402 | 403 | 404 | 409 | 503
+//      | 400 | 401 | 402 | 403 | 404 | 409 | 415 | 503
+//
+// One order per admission: before anything else the payment claims its
+// ticket in one Redis step (ACTIVE -> paying). Another payment with the same
+// token meanwhile is 409 "Payment already in progress" (one with the same
+// Idempotency-Key waits for the first's answer); success ends the ticket,
+// anything else gives it back, and a claim lapses after a minute if its
+// worker died.
 //
 // Pays the caller's own unexpired hold with its price, in one transaction:
 // balance debited, seat SOLD, reservation PAID (one UPDATE whose every row
@@ -11,9 +18,13 @@
 // idempotent_write()'s (store/idempotency.hpp); the order of the refusals
 // is check_payable()'s (rules/money.hpp).
 
+#include <chrono>
 #include <string>
+#include <thread>
 
+#include "base/crypto.hpp"
 #include "base/json.hpp"
+#include "base/text.hpp"
 #include "base/log.hpp"
 #include "base/uuid.hpp"
 #include "rules/catalog.hpp"
@@ -27,6 +38,11 @@
 namespace {
 
 constexpr int kAttempts = 16;
+// A claim outlives any payment (16 attempts, each bounded by the database's
+// timeouts) yet lets a ticket whose worker died pay again within a minute.
+constexpr std::int64_t kClaimMs = 60000;
+// How long a retry with the same key waits for the payment in flight.
+constexpr int kSameKeyWaitSeconds = 10;
 
 // The reservation, its seat and the payer, in one consistent read.
 constexpr const char* kRead =
@@ -88,14 +104,72 @@ State read_state(concert::Db& db, const std::string& reservation_id, const std::
     return s;
 }
 
+// The ticket's claim for this request's payment (one order per admission).
+// Until paid (the ticket then ends, claim and all), leaving this scope
+// gives the ticket back: the token is ACTIVE again for the next try.
+class TicketClaim {
+public:
+    TicketClaim(concert::Redis& redis, std::int64_t ticket) : redis_(redis), ticket_(ticket) {}
+    TicketClaim(const TicketClaim&) = delete;
+    TicketClaim& operator=(const TicketClaim&) = delete;
+    ~TicketClaim() {
+        if (id_.empty()) return;
+        try {
+            concert::queue_release_payment(redis_, ticket_, id_);
+        } catch (const std::exception& e) {  // the claim lapses by itself
+            concert::log_line("payment claim on ticket " + std::to_string(ticket_) + " not released (" + e.what() +
+                              "); it lapses in " + std::to_string(kClaimMs / 1000) + " s");
+        }
+    }
+
+    // Claims the ticket, or throws 403 (not ACTIVE) or 409 (another payment
+    // is in flight). A payment in flight with this request's own key is
+    // waited for: its answer, once stored, is returned instead.
+    std::optional<concert::Response> claim(concert::Db& db, const concert::KeyedRequest& keyed,
+                                           const std::string& user_id) {
+        std::string id = concert::new_uuid();
+        std::string tag = keyed.key ? concert::hex_encode(concert::sha256(*keyed.key)).substr(0, 16) : "-";
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(kSameKeyWaitSeconds);
+        for (;;) {
+            concert::PaymentClaim c = concert::queue_claim_payment(redis_, ticket_, user_id, id, kClaimMs, tag);
+            if (c.outcome == concert::ClaimOutcome::Claimed) {
+                id_ = id;
+                return std::nullopt;
+            }
+            if (c.outcome == concert::ClaimOutcome::NotActive) {
+                // The ticket may have ended by the very payment this one
+                // retries: it committed (its answer stored) before it ended.
+                if (keyed.key) {
+                    if (std::optional<concert::Response> first = concert::replay(db, keyed)) return first;
+                }
+                throw concert::HttpError{403, "Queue token is not active"};
+            }
+            if (tag == "-" || c.in_flight_tag != tag || std::chrono::steady_clock::now() > give_up) {
+                throw concert::HttpError{409, "Payment already in progress"};
+            }
+            if (std::optional<concert::Response> first = concert::replay(db, keyed)) return first;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+
+    void paid() { id_.clear(); }  // the ticket ends with its claim
+
+private:
+    concert::Redis& redis_;
+    std::int64_t ticket_;
+    std::string id_;  // the claim held, if any
+};
+
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
+    // The ticket's status is the claim's to check, in the same Redis step.
+    concert::TokenClaims auth = concert::token_claims(request, deps.config);
     std::string reservation_id = concert::parse_payment_request(request.body);
     concert::KeyedRequest keyed{auth.user_id, concert::idempotency_key(request),
                                 concert::request_fingerprint("payment", reservation_id)};
 
     std::string payment_id;  // of the attempt that paid, for the log
-    auto admit = [&] { concert::require_active(auth); };
+    TicketClaim ticket(deps.redis, auth.ticket);
+    auto admit = [&] { return ticket.claim(deps.db, keyed, auth.user_id); };
     auto pay = [&](int) -> std::optional<concert::Response> {
         State s = read_state(deps.db, reservation_id, auth.user_id);
         concert::check_payable(s.lookup);
@@ -153,6 +227,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     // newer one). If Redis fails now the payment stands; the token lapses by
     // its active time.
     if (paid.committed) {
+        ticket.paid();
         try {
             concert::queue_expire(deps.redis, auth.ticket, auth.user_id);
         } catch (const std::exception& e) {

@@ -1,8 +1,10 @@
-// POST /api/v1/queue/token {userId} -> 200 {token, queuePosition, estimatedWaitTime, status}
-//                                    | 400 | 404 | 503
+// POST /api/v1/queue/token {userId, userSecret}
+//     -> 200 {token, queuePosition, estimatedWaitTime, status} | 400 | 401 | 415 | 429 | 503
 //
 // Takes a place in the waiting queue, or, while the user's ticket is still
-// WAITING or ACTIVE, returns that same token and place.
+// WAITING or ACTIVE, returns that same token and place. Only with the user's
+// secret: a wrong or missing one and an unknown user are the same 401
+// "Invalid user secret", so user ids cannot be probed.
 
 #include "base/json.hpp"
 #include "rules/token.hpp"
@@ -12,16 +14,24 @@
 
 namespace {
 
-constexpr const char* kUserExists = "SELECT 1 FROM users WHERE id = ?";
+constexpr const char* kSecretOf =
+    "SELECT LOWER(HEX(secret_hash)) FROM users WHERE id = ? AND secret_hash IS NOT NULL";
+
+void require_secret(concert::Db& db, const concert::TokenRequest& asked) {
+    std::string stored;  // an unknown user is compared with "", which nothing matches
+    db.run(kSecretOf, [&](sql::PreparedStatement& st) {
+        st.setString(1, asked.user_id);
+        concert::ResultPtr rs(st.executeQuery());
+        if (rs->next()) stored = rs->getString(1);
+        return 0;
+    });
+    if (!concert::secret_matches(stored, asked.secret)) throw concert::HttpError{401, "Invalid user secret"};
+}
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    std::string user_id = concert::parse_token_request(request.body);
-    bool exists = deps.db.run(kUserExists, [&](sql::PreparedStatement& st) {
-        st.setString(1, user_id);
-        concert::ResultPtr rs(st.executeQuery());
-        return rs->next();
-    });
-    if (!exists) throw concert::HttpError{404, "User not found"};
+    concert::TokenRequest asked = concert::parse_token_request(request.body);
+    require_secret(deps.db, asked);
+    const std::string& user_id = asked.user_id;
 
     concert::QueueView view = concert::queue_issue(deps.redis, user_id);
     // The token is a pure function of the ticket, so a repeated request

@@ -1,5 +1,5 @@
-// GET /api/v1/users/{userId}/balance (own token, WAITING or ACTIVE)
-//     -> 200 {userId, balance} | 400 | 401 | 403 | 404 | 503
+// GET /api/v1/users/{userId}/balance (account: the user's secret, or their
+//     WAITING or ACTIVE token) -> 200 {userId, balance} | 400 | 401 | 403 | 404 | 503
 
 #include "base/json.hpp"
 #include "rules/users.hpp"
@@ -11,10 +11,10 @@ namespace {
 constexpr const char* kBalance = "SELECT balance FROM users WHERE id = ?";
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
+    concert::Account caller = concert::authenticate_account(request, deps.config, deps.redis, deps.db);
     std::string user_id = concert::user_id_from_path(request.path);
-    concert::require_own(auth, user_id);
-    concert::require_live(auth);
+    concert::require_own(caller, user_id);
+    concert::require_live(caller);
     std::int64_t balance = deps.db.run(kBalance, [&](sql::PreparedStatement& st) -> std::int64_t {
         st.setString(1, user_id);
         concert::ResultPtr rs(st.executeQuery());

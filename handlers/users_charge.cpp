@@ -1,6 +1,6 @@
-// POST /api/v1/users/{userId}/charge {amount} (own token, WAITING or ACTIVE)
-//     [Idempotency-Key] -> 200 {userId, chargedAmount, balance, chargedAt}
-//      | 400 | 401 | 403 | 404 | 409 | 503
+// POST /api/v1/users/{userId}/charge {amount} (account: the user's secret, or
+//     their WAITING or ACTIVE token) [Idempotency-Key]
+//     -> 200 {userId, chargedAmount, balance, chargedAt} | 400 | 401 | 403 | 404 | 409 | 415 | 503
 //
 // Adds to the prepaid balance with an optimistic update: read the balance
 // and its version, write the new balance only if the version is unchanged,
@@ -30,14 +30,17 @@ constexpr const char* kLedger =
     "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, created_at) VALUES (?, 'CHARGE', ?, ?, ?)";
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
+    concert::Account caller = concert::authenticate_account(request, deps.config, deps.redis, deps.db);
     std::string user_id = concert::user_id_from_path(request.path);
-    concert::require_own(auth, user_id);
+    concert::require_own(caller, user_id);
     std::int64_t amount = concert::parse_charge_request(request.body);
     concert::KeyedRequest keyed{user_id, concert::idempotency_key(request),
                                 concert::request_fingerprint("charge", user_id + " " + std::to_string(amount))};
 
-    auto admit = [&] { concert::require_live(auth); };
+    auto admit = [&]() -> std::optional<concert::Response> {
+        concert::require_live(caller);
+        return std::nullopt;
+    };
     auto charge = [&](int) -> std::optional<concert::Response> {
         std::int64_t balance = 0, version = 0;
         std::string now;

@@ -66,6 +66,12 @@ function show(step) {
 function handle(error, context) {
   const m = error.message;
   if (error.status === 0) return say('Cannot reach the ticket service. Check your connection and try again.', 'error');
+  if (error.status === 401 && m === 'Invalid user secret') {
+    Object.assign(state, { userId: null, userSecret: null, token: null });
+    save();
+    show('account');
+    return say('That user id and secret do not match. Check both, or sign up.', 'error');
+  }
   if (error.status === 401 || m === 'Queue token is not active' || m === 'Queue token has expired') {
     state.token = null;
     save();
@@ -90,7 +96,6 @@ function handle(error, context) {
     return say(`Your balance is ${won(short)} short of the price. Charge at least that much, then pay.`, 'error');
   }
   if (error.status === 409 && m === 'Reservation is already paid') return say('This seat is already paid for.', 'success');
-  if (error.status === 404 && m === 'User not found') return say('We do not know that user id. Check it, or sign up.', 'error');
   if (error.status === 404 && m === 'Reservation not found') {
     say('That hold is no longer yours. Pick a seat again.', 'error');
     return loadSeats();
@@ -108,27 +113,56 @@ $('signup-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   try {
     const user = await api('POST', '/users', { name: $('signup-name').value });
-    Object.assign(state, { userId: user.userId, name: user.name, token: null });
+    Object.assign(state, { userId: user.userId, userSecret: user.userSecret, name: user.name, token: null });
     save();
-    say(`Welcome, ${user.name}! Keep your user id to come back: ${user.userId}`, 'success');
-    await takePlace();
+    // The secret is shown once, here; the visitor moves on when they have it.
+    $('secret-user').textContent = user.userId;
+    $('secret-value').textContent = user.userSecret;
+    $('secret-box').hidden = false;
+    $('signup-form').hidden = true;
+    $('userid-form').hidden = true;
+    say(`Welcome, ${user.name}! Save your secret before you go on.`, 'success');
+    $('secret-continue').focus();
   } catch (e) { handle(e); }
+});
+
+$('secret-copy').addEventListener('click', async () => {
+  const text = `user id: ${state.userId}\nsecret: ${state.userSecret}`;
+  try {
+    await navigator.clipboard.writeText(text);
+    say('Copied. Keep it somewhere safe.', 'success');
+  } catch (e) {
+    const range = document.createRange();  // no clipboard here: select it for the visitor to copy
+    range.selectNodeContents($('secret-box'));
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    say('Select and copy the id and secret shown above.', 'error');
+  }
+});
+
+$('secret-continue').addEventListener('click', async () => {
+  $('secret-box').hidden = true;
+  $('signup-form').hidden = false;
+  $('userid-form').hidden = false;
+  try { await takePlace(); } catch (e) { handle(e); }
 });
 
 $('userid-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const id = $('userid-input').value.trim().toLowerCase();
+  const secret = $('secret-input').value.trim();
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
     return say('A user id looks like 01a205b4-376c-7510-adb7-2d373dc1d7c1.', 'error');
   }
-  Object.assign(state, { userId: id, name: null, token: null });
+  if (!secret.startsWith('us_')) return say('Your secret starts with us_ — it was shown when you signed up.', 'error');
+  Object.assign(state, { userId: id, userSecret: secret, name: null, token: null });
   save();
   try { await takePlace(); } catch (e) { handle(e); }
 });
 
 // --- 2. queue -----------------------------------------------------------------------
 async function takePlace() {
-  const place = await api('POST', '/queue/token', { userId: state.userId });
+  const place = await api('POST', '/queue/token', { userId: state.userId, userSecret: state.userSecret });
   state.token = place.token;
   save();
   onPlace(place);

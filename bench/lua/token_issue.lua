@@ -3,5 +3,7 @@ dofile(os.getenv("BENCH_LUA") .. "/common.lua")
 local next_user
 function init(args) next_user = stripe("fresh_users.txt") end
 function request()
-  return wrk.format("POST", "/api/v1/queue/token", json_headers(), '{"userId":"' .. next_user() .. '"}')
+  local user = next_user()
+  return wrk.format("POST", "/api/v1/queue/token", json_headers(),
+    '{"userId":"' .. user .. '","userSecret":"' .. bench_secret(user) .. '"}')
 end

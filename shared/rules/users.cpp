@@ -1,5 +1,6 @@
 #include "rules/users.hpp"
 
+#include "base/crypto.hpp"
 #include "base/error.hpp"
 #include "base/json.hpp"
 #include "base/text.hpp"
@@ -68,14 +69,38 @@ std::string user_id_from_path(std::string_view path) {
     throw HttpError{400, "userId must be a UUID in lower-case canonical form"};
 }
 
-std::string parse_token_request(std::string_view body) {
+std::string new_user_secret() { return std::string(kUserSecretPrefix) + base64url_encode(random_bytes(32)); }
+
+bool is_user_secret(std::string_view text) {
+    if (text.substr(0, kUserSecretPrefix.size()) != kUserSecretPrefix) return false;
+    std::optional<std::string> bytes = base64url_decode(text.substr(kUserSecretPrefix.size()));
+    return bytes && bytes->size() == 32;
+}
+
+std::string secret_hash(std::string_view secret) { return sha256(secret); }
+
+bool secret_matches(std::string_view stored_hash_hex, std::string_view secret) {
+    // The hash is computed and compared whatever the inputs, so a refusal
+    // takes as long for an unknown user as for a wrong secret.
+    bool equal = constant_time_equal(hex_encode(secret_hash(secret)), stored_hash_hex);
+    return equal && is_user_secret(secret);
+}
+
+TokenRequest parse_token_request(std::string_view body) {
     JsonPtr obj = parse_object(body);
+    TokenRequest r;
     const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj.get(), "userId");
     if (item == nullptr || cJSON_IsNull(item)) throw HttpError{400, "userId is required"};
     if (!cJSON_IsString(item) || !is_canonical_uuid(item->valuestring)) {
         throw HttpError{400, "userId must be a UUID in lower-case canonical form"};
     }
-    return item->valuestring;
+    r.user_id = item->valuestring;
+    const cJSON* secret = cJSON_GetObjectItemCaseSensitive(obj.get(), "userSecret");
+    if (secret != nullptr && !cJSON_IsNull(secret)) {
+        if (!cJSON_IsString(secret)) throw HttpError{400, "userSecret must be a string"};
+        r.secret = secret->valuestring;
+    }
+    return r;
 }
 
 }  // namespace concert

@@ -9,6 +9,7 @@
 #include "base/http.hpp"
 #include "rules/queue.hpp"
 #include "rules/token.hpp"
+#include "store/db.hpp"
 #include "store/redis.hpp"
 
 namespace concert {
@@ -36,5 +37,26 @@ void require_live(const Auth& auth);
 
 // 403 unless the token belongs to 'user_id' (routes under /users/{userId}).
 void require_own(const Auth& auth, std::string_view user_id);
+
+// The caller of an account route (balance, charge): the bearer credential is
+// the user's secret, which identifies its user, or a queue token of theirs.
+struct Account {
+    std::string user_id;
+    bool by_secret = false;
+    Auth token;  // when !by_secret
+};
+
+// Reads the account credential. A secret is looked up by its hash (401
+// "Invalid user secret" if nobody has it); anything else must be a genuine
+// token (401 otherwise), touched as authenticate() does. Checks neither
+// ownership nor liveness: require_own() and require_live() below do.
+Account authenticate_account(const Request& request, const Config& config, Redis& redis, Db& db);
+
+// 403 unless the credential is 'user_id''s: "Secret belongs to another user"
+// or "Token belongs to another user".
+void require_own(const Account& account, std::string_view user_id);
+
+// 403 "Queue token has expired" for an EXPIRED token; a secret is always live.
+void require_live(const Account& account);
 
 }  // namespace concert

@@ -62,7 +62,9 @@ struct Written {
 //     (409 if the key served another request) -- before admit() runs, so a
 //     retry that comes after the first request ended the credential it used
 //     (a payment expires its token) still gets the first answer.
-//  2. admit() throws the route's refusal of new work (403 not active, ...).
+//  2. admit() throws the route's refusal of new work (403 not active, ...),
+//     or returns an answer that stands in for the effect (a payment in
+//     flight with the same key answered meanwhile), or nullopt to go on.
 //  3. attempt(n) runs in with_retries(db, what, attempts, ...): it opens a
 //     transaction, makes the effect and returns the response with the
 //     transaction still open, or nullopt after rolling back a lost race.
@@ -76,7 +78,7 @@ Written idempotent_write(Db& db, const KeyedRequest& request, const char* what, 
     if (request.key) {
         if (std::optional<Response> first = replay(db, request)) return {*first, false};
     }
-    admit();
+    if (std::optional<Response> answered = admit()) return {*answered, false};
     bool committed = false;
     Response response = with_retries(db, what, attempts, [&](int n) -> std::optional<Response> {
         // A retry may have waited on the first request's row lock and lost

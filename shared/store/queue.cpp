@@ -11,7 +11,8 @@ namespace {
 
 const std::vector<std::string> kKeys = {"{q}:seq",      "{q}:waiting",  "{q}:active",
                                         "{q}:seen",     "{q}:admits",   "{q}:admitted",
-                                        "{q}:admitted_total", kSettingsKey, "{q}:owner"};
+                                        "{q}:admitted_total", kSettingsKey, "{q}:owner",
+                                        "{q}:paying"};
 
 std::string setting_default(const char* name) { return std::to_string(find_setting(name)->default_value); }
 
@@ -21,7 +22,7 @@ std::string prelude() {
     return R"lua(
 local K_SEQ, K_WAITING, K_ACTIVE, K_SEEN = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local K_ADMITS, K_ADMITTED, K_TOTAL, K_SETTINGS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local K_OWNER = KEYS[9]
+local K_OWNER, K_PAYING = KEYS[9], KEYS[10]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local s = redis.call('HMGET', K_SETTINGS, 'queue.capacity', 'queue.active_seconds',
@@ -42,6 +43,7 @@ local function forget(t)
   redis.call('ZREM', K_ACTIVE, t)
   redis.call('ZREM', K_SEEN, t)
   redis.call('HDEL', K_OWNER, t)
+  redis.call('HDEL', K_PAYING, t)
 end
 
 local function is_idle(t)
@@ -114,11 +116,11 @@ end
 )lua";
 }
 
-// KEYS[10] = {q}:u:<userId>; ARGV[1] = userId.
+// KEYS[11] = {q}:u:<userId>; ARGV[1] = userId.
 const Script& issue_script() {
     static const Script script(prelude() + R"lua(
 local user = ARGV[1]
-local held = redis.call('GET', KEYS[10])
+local held = redis.call('GET', KEYS[11])
 if held then
   local t, iat = string.match(held, '^(%d+) (%d+)$')
   if t then
@@ -135,7 +137,7 @@ local iat = math.floor(now / 1000)
 redis.call('ZADD', K_WAITING, t, t)
 redis.call('ZADD', K_SEEN, now, t)
 redis.call('HSET', K_OWNER, t, user)
-redis.call('SET', KEYS[10], t .. ' ' .. iat, 'EX', 86400)
+redis.call('SET', KEYS[11], t .. ' ' .. iat, 'EX', 86400)
 admit()
 return view(t, iat, status_of(t, false, user))
 )lua");
@@ -168,6 +170,34 @@ const Script& expire_script() {
     static const Script script(prelude() + R"lua(
 if redis.call('HGET', K_OWNER, ARGV[1]) == ARGV[2] then forget(ARGV[1]) end
 admit()
+return 1
+)lua");
+    return script;
+}
+
+// ARGV[3] = claim id, ARGV[4] = the claim's lifetime in ms, ARGV[5] = the
+// payment's key tag. Returns {outcome, tag of the payment in flight}.
+const Script& claim_script() {
+    static const Script script(prelude() + R"lua(
+local t = ARGV[1]
+local status = status_of(t, true, ARGV[2])
+if status ~= 'ACTIVE' then return {'NOT_ACTIVE', ''} end
+local held = redis.call('HGET', K_PAYING, t)
+if held then
+  local until_ms, tag = string.match(held, '^(%d+) %S+ (%S+)$')
+  if until_ms and tonumber(until_ms) > now then return {'BUSY', tag} end
+end
+redis.call('HSET', K_PAYING, t, (now + tonumber(ARGV[4])) .. ' ' .. ARGV[3] .. ' ' .. ARGV[5])
+return {'CLAIMED', ''}
+)lua");
+    return script;
+}
+
+// ARGV[2] = claim id: only that claim is released.
+const Script& release_script() {
+    static const Script script(prelude() + R"lua(
+local held = redis.call('HGET', K_PAYING, ARGV[1])
+if held and string.match(held, '^%d+ (%S+) ') == ARGV[2] then redis.call('HDEL', K_PAYING, ARGV[1]) end
 return 1
 )lua");
     return script;
@@ -234,6 +264,22 @@ QueueStatus queue_touch(Redis& redis, std::int64_t ticket, const std::string& us
 
 void queue_expire(Redis& redis, std::int64_t ticket, const std::string& user_id) {
     redis.eval(expire_script(), kKeys, {std::to_string(ticket), user_id});
+}
+
+PaymentClaim queue_claim_payment(Redis& redis, std::int64_t ticket, const std::string& user_id,
+                                 const std::string& claim_id, std::int64_t lifetime_ms, const std::string& key_tag) {
+    ReplyPtr reply = redis.eval(claim_script(), kKeys,
+                                {std::to_string(ticket), user_id, claim_id, std::to_string(lifetime_ms), key_tag});
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) throw std::runtime_error("queue: bad claim reply");
+    std::string outcome(reply->element[0]->str, reply->element[0]->len);
+    std::string in_flight(reply->element[1]->str, reply->element[1]->len);
+    if (outcome == "CLAIMED") return {ClaimOutcome::Claimed, ""};
+    if (outcome == "BUSY") return {ClaimOutcome::Busy, in_flight};
+    return {ClaimOutcome::NotActive, ""};
+}
+
+void queue_release_payment(Redis& redis, std::int64_t ticket, const std::string& claim_id) {
+    redis.eval(release_script(), kKeys, {std::to_string(ticket), claim_id});
 }
 
 QueueStats queue_stats(Redis& redis) {

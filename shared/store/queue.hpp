@@ -13,6 +13,7 @@
 //   {q}:admitted        the highest ticket admitted so far
 //   {q}:admitted_total  how many tickets were ever admitted
 //   {q}:owner           HASH ticket -> userId of every live ticket
+//   {q}:paying          HASH ticket -> "until_ms claimId keyTag": a payment in flight
 //   {q}:u:<userId>      "ticket iat" of the user's latest ticket (24 h)
 //   {q}:settings        the runtime settings hash (store/settings.hpp)
 //
@@ -48,6 +49,23 @@ QueueStatus queue_touch(Redis& redis, std::int64_t ticket, const std::string& us
 // goes to the next ticket at once. Idempotent; a ticket of another user is
 // left alone.
 void queue_expire(Redis& redis, std::int64_t ticket, const std::string& user_id);
+
+// One order per admission: a payment claims its ticket before it touches
+// the database, in one step that also checks the ticket is ACTIVE (and
+// stamps it, as every request does). A claim lasts 'lifetime_ms' at most, so
+// a worker that dies mid-payment never blocks the ticket for good; paying
+// ends the ticket (queue_expire, which drops the claim), failing releases it.
+enum class ClaimOutcome { Claimed, Busy, NotActive };
+struct PaymentClaim {
+    ClaimOutcome outcome;
+    std::string in_flight_tag;  // Busy: the key tag the payment in flight gave
+};
+PaymentClaim queue_claim_payment(Redis& redis, std::int64_t ticket, const std::string& user_id,
+                                 const std::string& claim_id, std::int64_t lifetime_ms, const std::string& key_tag);
+
+// Gives the ticket back after a payment that did not happen: ACTIVE again
+// for the next try. Only the claim 'claim_id' is released.
+void queue_release_payment(Redis& redis, std::int64_t ticket, const std::string& claim_id);
 
 // Counters for operators, without scanning tickets.
 QueueStats queue_stats(Redis& redis);

@@ -75,10 +75,28 @@ async function done(...pages) {
 const shot = (page, name) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 const message = (page) => page.locator('#message');
 
-async function signUpAndReachSeats(page, concert, name) {
-  await page.goto(BASE);
+// Signs up in the page: the secret is shown once, then the visitor goes on.
+// Returns { userId, userSecret } as the page showed them.
+async function signUp(page, name) {
   await page.fill('#signup-name', name);
   await page.click('#signup-form button');
+  await page.locator('#secret-box').waitFor();
+  const shown = { userId: await page.textContent('#secret-user'), userSecret: await page.textContent('#secret-value') };
+  assert.match(shown.userSecret, /^us_[A-Za-z0-9_-]{43}$/);
+  await page.click('#secret-continue');
+  return shown;
+}
+
+// A user made through the API, and their token: { userId, userSecret, token }.
+async function apiUser(name) {
+  const user = (await api('POST', '/users', { name })).body;
+  const place = await api('POST', '/queue/token', { userId: user.userId, userSecret: user.userSecret });
+  return { ...user, token: place.body.token };
+}
+
+async function signUpAndReachSeats(page, concert, name) {
+  await page.goto(BASE);
+  await signUp(page, name);
   await page.locator('#step-concert').waitFor();
   await page.selectOption('#concert-select', { label: concert.name });
   await page.locator('#dates button', { hasText: concert.date }).click();
@@ -110,6 +128,10 @@ test('a new visitor signs up, queues, picks a seat, charges, pays and sees the c
   await shot(page, '01-journey-sign-up');
   await page.fill('#signup-name', 'Kim Browser');
   await page.click('#signup-form button');
+  await page.locator('#secret-box').waitFor();
+  await shot(page, '01b-journey-secret-shown-once');
+  assert.match(await page.textContent('#secret-value'), /^us_[A-Za-z0-9_-]{43}$/);
+  await page.click('#secret-continue');
   await page.locator('#step-concert').waitFor();
   await shot(page, '02-journey-active-pick-concert');
   await page.selectOption('#concert-select', { label: concert.name });
@@ -132,7 +154,7 @@ test('a new visitor signs up, queues, picks a seat, charges, pays and sees the c
   assert.match(await page.textContent('#done-payment'), /^[0-9a-f-]{36} \(30,000 KRW/);
   await shot(page, '05-journey-paid');
   // The seat is sold for everyone.
-  const other = (await api('POST', '/queue/token', { userId: (await api('POST', '/users', { name: 'x' })).body.userId })).body.token;
+  const other = (await apiUser('x')).token;
   const seats = await api('GET', `/concerts/${concert.id}/available-seats?date=${concert.date}`, null, other);
   assert.ok(!seats.body.seats.some((s) => s.seatNumber === 5));
   await done(page);
@@ -181,12 +203,10 @@ test('a waiting visitor watching the page becomes active and moves on by itself'
   await setting('queue.capacity', 1);
   try {
     redis('DEL', '{q}:waiting', '{q}:active', '{q}:seen', '{q}:owner');  // an empty line
-    const first = (await api('POST', '/users', { name: 'First in line' })).body.userId;
-    const firstToken = (await api('POST', '/queue/token', { userId: first })).body.token;
+    const firstToken = (await apiUser('First in line')).token;
     const page = await newPage(PHONE);
     await page.goto(BASE);
-    await page.fill('#signup-name', 'Patient Visitor');
-    await page.click('#signup-form button');
+    await signUp(page, 'Patient Visitor');
     await page.locator('#step-queue').waitFor();
     assert.equal(await page.textContent('#queue-position'), 'number 1');
     await shot(page, '10-queue-waiting');
@@ -197,4 +217,22 @@ test('a waiting visitor watching the page becomes active and moves on by itself'
   } finally {
     await setting('queue.capacity', 1000);
   }
+});
+
+test('a returning visitor comes back with user id and secret; a wrong secret is told plainly', async () => {
+  const user = (await api('POST', '/users', { name: 'Returning' })).body;
+  const page = await newPage(DESKTOP);
+  await page.goto(BASE);
+  await page.fill('#userid-input', user.userId);
+  await page.fill('#secret-input', 'us_' + 'x'.repeat(43));
+  await page.click('#userid-form button');
+  await message(page).filter({ hasText: 'do not match' }).waitFor();
+  assert.equal(await page.locator('#step-account').isVisible(), true);
+  await shot(page, '12-return-wrong-secret');
+  await page.fill('#userid-input', user.userId);
+  await page.fill('#secret-input', user.userSecret);
+  await page.click('#userid-form button');
+  await page.locator('#step-concert').waitFor();
+  await shot(page, '13-return-with-secret');
+  await done(page);
 });

@@ -51,7 +51,7 @@ workers_of() { cat "/proc/$(cat "$state/run/$1.pid")/task/$(cat "$state/run/$1.p
 redis-cli -p "$redis_port" FLUSHDB >/dev/null
 redis-cli -p "$redis_port" HSET '{q}:settings' queue.capacity 100000 >/dev/null
 for i in $(seq 8); do
-  curl -s -X POST -H 'Content-Type: application/json' "$url/api/v1/users" -d '{"name":"fault client"}' | grep -o '"userId":"[^"]*"' | cut -d'"' -f4
+  curl -s -X POST -H 'Content-Type: application/json' "$url/api/v1/users" -d '{"name":"fault client"}' | jq -r '"\(.userId) \(.userSecret)"'
 done >"$tmp/users"
 [ "$(wc -l <"$tmp/users")" -eq 8 ] || { echo "faults: could not sign up the clients"; echo "faults: 0 passed, 1 failed"; exit 1; }
 first=$(date -u -d '+1 day' +%F)
@@ -92,7 +92,7 @@ sleep 2
 table+=("MariaDB stopped (SIGTERM), down 2 s, restarted | answering again $(recovery) s after the restart")
 
 sleep 4
-victim_user=$(head -1 "$tmp/users")
+victim_user=$(head -1 "$tmp/users" | cut -d' ' -f1)
 sql -e "START TRANSACTION; SELECT id FROM users WHERE id = '$victim_user' FOR UPDATE; DO SLEEP(4); COMMIT;" >/dev/null &
 lock=$!
 sleep 4.5

@@ -36,7 +36,7 @@ memory() {
 export CONCERT_DB_URL="unix://$state/mysql-run/mysqld.sock" CONCERT_REDIS_SOCKET="$state/run/redis.sock"
 redis-cli -s "$state/run/redis.sock" HSET '{q}:settings' queue.capacity 100000 >/dev/null
 for i in $(seq 8); do
-  curl -s -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/api/v1/users" -d '{"name":"soak"}' | grep -o '"userId":"[^"]*"' | cut -d'"' -f4
+  curl -s -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/api/v1/users" -d '{"name":"soak"}' | jq -r '"\(.userId) \(.userSecret)"'
 done >"$state/users"
 days=$((seconds * 3 + 100))  # each client walks its own dates, ~14 seats a second
 dates=$(for d in $(seq 1 "$days"); do date -u -d "+$d day" +%F; done | paste -sd,)

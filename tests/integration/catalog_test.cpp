@@ -131,7 +131,7 @@ TEST(Catalog, TokenIsRequiredAndMustBeActive) {
     STRCMP_EQUAL("", itest::error_problem(itest::request("GET", dates), 401).c_str());
     STRCMP_EQUAL("", itest::error_problem(itest::request("GET", seats_path(id, itest::day(1))), 401).c_str());
     itest::redis().command({"HSET", "{q}:settings", "queue.capacity", "1"});
-    itest::Reply waiting = itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + itest::new_user() + "\"}");
+    itest::Reply waiting = itest::request("POST", "/api/v1/queue/token", itest::token_request(itest::new_user()));
     std::string waiting_token = itest::text_field(waiting.json().get(), "token");
     STRCMP_EQUAL("", itest::error_problem(get(dates, waiting_token), 403, "Queue token is not active").c_str());
     STRCMP_EQUAL("", itest::error_problem(get(seats_path(id, itest::day(1)), waiting_token), 403).c_str());

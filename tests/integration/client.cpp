@@ -195,7 +195,7 @@ std::string check_problem() {
 }
 
 std::string active_token() {
-    Reply r = request("POST", "/api/v1/queue/token", "{\"userId\":\"" + new_user() + "\"}");
+    Reply r = request("POST", "/api/v1/queue/token", token_request(new_user()));
     concert::JsonPtr obj = r.json();
     return text_field(obj.get(), "status") == "ACTIVE" ? text_field(obj.get(), "token") : "";
 }
@@ -207,9 +207,30 @@ long add_concert(const std::string& options) {
     return cJSON_IsNumber(id) ? static_cast<long>(id->valuedouble) : -1;
 }
 
+namespace {
+
+std::map<std::string, std::string>& secrets() {
+    static std::map<std::string, std::string> by_user;
+    return by_user;
+}
+
+}  // namespace
+
 std::string new_user(const std::string& name) {
     Reply r = request("POST", "/api/v1/users", "{\"name\":\"" + name + "\"}");
-    return text_field(r.json().get(), "userId");
+    concert::JsonPtr obj = r.json();
+    std::string id = text_field(obj.get(), "userId");
+    secrets()[id] = text_field(obj.get(), "userSecret");
+    return id;
+}
+
+std::string secret_of(const std::string& user_id) {
+    auto it = secrets().find(user_id);
+    return it == secrets().end() ? "" : it->second;
+}
+
+std::string token_request(const std::string& user_id) {
+    return "{\"userId\":\"" + user_id + "\",\"userSecret\":\"" + secret_of(user_id) + "\"}";
 }
 
 std::string concertctl(const std::string& args, int* status) {

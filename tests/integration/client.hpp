@@ -78,8 +78,16 @@ std::string day(int offset);
 // `concertctl check` exits 0 and reports no violation; "" if so, else the report.
 std::string check_problem();
 
-// Signs up a new user through the API; returns the user id.
+// Signs up a new user through the API; returns the user id. The user's
+// secret is kept in this process (secret_of).
 std::string new_user(const std::string& name = "tester");
+
+// The secret sign-up returned for a user new_user() made ("" if none).
+std::string secret_of(const std::string& user_id);
+
+// The body of POST /queue/token for a user new_user() made:
+// {"userId": ..., "userSecret": ...}.
+std::string token_request(const std::string& user_id);
 
 // Runs bin/concertctl against the stack under test; returns its stdout and
 // sets 'status' to its exit status.

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/text.hpp"
 #include "client.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -24,7 +25,7 @@ struct Customer {
 Customer customer() {
     Customer c;
     c.id = itest::new_user("payer");
-    itest::Reply r = itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + c.id + "\"}");
+    itest::Reply r = itest::request("POST", "/api/v1/queue/token", itest::token_request(c.id));
     c.token = itest::text_field(r.json().get(), "token");
     return c;
 }
@@ -150,7 +151,7 @@ TEST(Money, PayingTwiceIs409) {
     LONGS_EQUAL(200, pay(c, first).status);
     // The payment ended the token: take a new one to try again.
     Customer again{c.id, itest::text_field(itest::request("POST", "/api/v1/queue/token",
-                                                          "{\"userId\":\"" + c.id + "\"}").json().get(), "token")};
+                                                          itest::token_request(c.id)).json().get(), "token")};
     STRCMP_EQUAL("", itest::error_problem(pay(again, first), 409, "Reservation is already paid").c_str());
     LONGS_EQUAL(200, pay(again, second).status);
     LONGS_EQUAL(100000, balance_of(c));
@@ -318,5 +319,78 @@ TEST(Money, TwoKeyHeadersAre400AndChargeNothing) {
     itest::Reply r = itest::request("POST", "/api/v1/users/" + c.id + "/charge", "{\"amount\":5}",
                                     {c.auth(), "Idempotency-Key: k-1", "Idempotency-Key: k-2"});
     STRCMP_EQUAL("", itest::error_problem(r, 400, "Idempotency-Key must be sent once").c_str());
+    LONGS_EQUAL(0, balance_of(c));
+}
+
+// Contract, "Payments": one order per admission. Many payments sent at once
+// with one token, of different holds, from many processes and both hosts:
+// exactly one goes through; nothing else is charged or sold.
+TEST(Money, OneAdmissionPaysOneOrderHoweverManyAreSentAtOnce) {
+    long concert = itest::add_concert("--name Greedy --dates " + itest::day(5) + " --price 1000");
+    Customer c = customer();
+    std::vector<std::string> holds;
+    for (long seat = 1; seat <= 4; ++seat) holds.push_back(hold(c, concert, itest::day(5), seat));
+    LONGS_EQUAL(200, charge(c, 10000).status);
+    std::vector<std::string> out = itest::in_processes(20, [&](int i) {
+        itest::Reply r = pay(c, holds[static_cast<std::size_t>(i % 4)], "", i % 2);
+        return std::to_string(r.status) + " " + r.body;
+    });
+    int paid = 0, in_progress = 0, not_active = 0;
+    for (const std::string& o : out) {
+        if (o.rfind("200 ", 0) == 0) ++paid;
+        if (o.find("Payment already in progress") != std::string::npos) ++in_progress;
+        if (o.find("Queue token is not active") != std::string::npos) ++not_active;
+    }
+    LONGS_EQUAL(1, paid);
+    LONGS_EQUAL(20, paid + in_progress + not_active);
+    LONGS_EQUAL(9000, balance_of(c));
+    STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM payments WHERE user_id = '" + c.id + "'").c_str());
+    STRCMP_EQUAL("", itest::check_problem().c_str());
+    // The admission is spent: the other holds need a new place in line.
+    STRCMP_EQUAL("", itest::error_problem(pay(c, holds[0]), 403, "Queue token is not active").c_str());
+}
+
+TEST(Money, ParallelRetriesWithOneKeyAllGetTheOneAnswer) {
+    long concert = itest::add_concert("--name Retry --dates " + itest::day(5) + " --price 1000");
+    Customer c = customer();
+    std::string reservation = hold(c, concert, itest::day(5), 1);
+    LONGS_EQUAL(200, charge(c, 1000).status);
+    std::vector<std::string> out = itest::in_processes(8, [&](int i) {
+        itest::Reply r = pay(c, reservation, "order-1", i % 2);
+        return std::to_string(r.status) + " " + r.body;
+    });
+    for (const std::string& o : out) STRCMP_EQUAL(out[0].c_str(), o.c_str());
+    STRCMP_CONTAINS("200 ", out[0].c_str());
+    LONGS_EQUAL(0, balance_of(c));
+}
+
+TEST(Money, AFailedPaymentGivesTheAdmissionBack) {
+    long concert = itest::add_concert("--name Again --dates " + itest::day(5) + " --price 1000");
+    Customer c = customer();
+    std::string reservation = hold(c, concert, itest::day(5), 1);
+    STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 402, "Insufficient balance").c_str());
+    LONGS_EQUAL(200, charge(c, 1000).status);
+    LONGS_EQUAL(200, pay(c, reservation).status);
+}
+
+TEST(Money, AClaimLeftByADeadWorkerLapsesAndALiveOneRefuses) {
+    long concert = itest::add_concert("--name Crash --dates " + itest::day(5) + " --price 1000");
+    Customer c = customer();
+    std::string reservation = hold(c, concert, itest::day(5), 1);
+    LONGS_EQUAL(200, charge(c, 1000).status);
+    // The ticket number, from the token's own payload.
+    std::string payload = c.token.substr(c.token.find('.') + 1);
+    payload = payload.substr(0, payload.find('.'));
+    concert::JsonPtr claims(cJSON_Parse(concert::base64url_decode(payload).value_or("{}").c_str()));
+    std::string ticket =
+        std::to_string(static_cast<long>(cJSON_GetObjectItemCaseSensitive(claims.get(), "tkt")->valuedouble));
+    // A payment in flight elsewhere (its claim still runs) holds the ticket.
+    itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '{q}:paying' " + ticket +
+                 " '99999999999999 someone-else -' >/dev/null");
+    STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 409, "Payment already in progress").c_str());
+    // Its worker died: once the claim's time has passed, the ticket pays.
+    itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '{q}:paying' " + ticket +
+                 " '1 someone-else -' >/dev/null");
+    LONGS_EQUAL(200, pay(c, reservation).status);
     LONGS_EQUAL(0, balance_of(c));
 }

@@ -23,28 +23,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "base/http.hpp"
 #include "client.hpp"
 
 #include <CppUTest/TestHarness.h>
 
 namespace {
-
-// The standard reason phrases (RFC 7231 and RFC 6585 names, as the
-// handlers use: 413 is "Payload Too Large").
-const std::map<int, std::string> kReasons = {
-    {400, "Bad Request"},          {404, "Not Found"},
-    {405, "Method Not Allowed"},   {413, "Payload Too Large"},
-    {414, "URI Too Long"},         {415, "Unsupported Media Type"},
-    {429, "Too Many Requests"},    {431, "Request Header Fields Too Large"},
-    {500, "Internal Server Error"}, {501, "Not Implemented"},
-    {502, "Bad Gateway"},          {503, "Service Unavailable"},
-    {504, "Gateway Timeout"},
-};
-
-std::string reason(int status) {
-    auto it = kReasons.find(status);
-    return it == kReasons.end() ? "?" : it->second;
-}
 
 // What the client got: the status line's code, headers (lower-case names)
 // and body.
@@ -113,7 +97,8 @@ std::string body_problem(const std::string& body, int status) {
     if (cJSON_GetArraySize(obj.get()) != 3) return "body has other fields than the error's: " + body;
     const cJSON* code = cJSON_GetObjectItemCaseSensitive(obj.get(), "statusCode");
     if (!cJSON_IsNumber(code) || code->valuedouble != status) return "statusCode is not " + std::to_string(status) + ": " + body;
-    if (itest::text_field(obj.get(), "error") != reason(status)) return "error is not \"" + reason(status) + "\": " + body;
+    std::string reason = concert::reason_phrase(status);
+    if (itest::text_field(obj.get(), "error") != reason) return "error is not \"" + reason + "\": " + body;
     if (itest::text_field(obj.get(), "message").empty()) return "message is empty: " + body;
     return "";
 }

@@ -41,7 +41,7 @@ Place read_place(const itest::Reply& r) {
 }
 
 Place take(const std::string& user_id) {
-    return read_place(itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + user_id + "\"}"));
+    return read_place(itest::request("POST", "/api/v1/queue/token", itest::token_request(user_id)));
 }
 
 Place status(const std::string& token) {
@@ -299,15 +299,18 @@ TEST(Queue, StatsCountIssuedAdmittedWaitingActive) {
                  itest::concertctl("queue stats").c_str());
 }
 
-TEST(Queue, BadTokenRequestsAre400Or404) {
+TEST(Queue, BadTokenRequestsAre400Or401) {
     auto ask = [](const std::string& body) { return itest::request("POST", "/api/v1/queue/token", body); };
     STRCMP_EQUAL("", itest::error_problem(ask("{}"), 400, "userId is required").c_str());
     STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":7}"), 400).c_str());
     STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"kim\"}"), 400).c_str());
     STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"01A205B4-376C-7510-ADB7-2D373DC1D7C1\"}"), 400).c_str());
     STRCMP_EQUAL("", itest::error_problem(ask("not json"), 400).c_str());
-    STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\"}"), 404,
-                                          "User not found").c_str());
+    // An unknown user is told exactly what a wrong secret is told.
+    STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\"}"), 401,
+                                          "Invalid user secret").c_str());
+    STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"" + itest::new_user() + "\",\"userSecret\":7}"), 400,
+                                          "userSecret must be a string").c_str());
 }
 
 TEST(Queue, MissingOrForgedTokensAre401) {

@@ -129,7 +129,7 @@ TEST(BodyType, SignUpAsTextPlainOrFormIs415AndCreatesNoUser) {
 
 TEST(BodyType, QueueTokenAsTextPlainIs415) {
     std::string user = itest::new_user();
-    itest::Reply r = itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + user + "\"}",
+    itest::Reply r = itest::request("POST", "/api/v1/queue/token", itest::token_request(user),
                                     {"Content-Type: text/plain;charset=UTF-8"});
     STRCMP_EQUAL("", itest::error_problem(r, 415, "Content-Type must be application/json").c_str());
 }
@@ -143,4 +143,93 @@ TEST(SignUp, BidiOverridesAndC1ControlsInANameAre400) {
     STRCMP_EQUAL("", itest::error_problem(sign_up("{\"name\":\"\\u202e\\u0085x\"}"), 400,
                                           "name must not contain control or format characters").c_str());
     STRCMP_EQUAL("", itest::error_problem(sign_up("{\"name\":\"\\u00a0\\u3000\"}"), 400, "name must not be blank").c_str());
+}
+
+// Contract, "Accounts": knowing a user id gives nothing; the secret does.
+TEST_GROUP(Secrets){};
+
+namespace {
+
+itest::Reply token_with(const std::string& user, const std::string& secret) {
+    return itest::request("POST", "/api/v1/queue/token",
+                          "{\"userId\":\"" + user + "\",\"userSecret\":\"" + secret + "\"}");
+}
+
+itest::Reply balance_with(const std::string& user, const std::string& credential) {
+    return itest::request("GET", "/api/v1/users/" + user + "/balance", "", {"Authorization: Bearer " + credential});
+}
+
+// A well-formed secret that nobody has.
+const std::string kStranger = "us_" + std::string(42, 'Q') + "A";
+
+}  // namespace
+
+TEST(Secrets, SignUpReturnsTheSecretOnceAndStoresOnlyItsHash) {
+    itest::Reply r = sign_up("{\"name\":\"kim\"}");
+    concert::JsonPtr obj = r.json();
+    std::string id = itest::text_field(obj.get(), "userId");
+    std::string secret = itest::text_field(obj.get(), "userSecret");
+    LONGS_EQUAL(46, secret.size());
+    STRCMP_EQUAL("us_", secret.substr(0, 3).c_str());
+    STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM users WHERE id = '" + id +
+                                    "' AND secret_hash = UNHEX(SHA2('" + secret + "', 256))").c_str());
+    STRCMP_EQUAL("32", itest::scalar("SELECT LENGTH(secret_hash) FROM users WHERE id = '" + id + "'").c_str());
+    CHECK(secret != itest::text_field(sign_up("{\"name\":\"kim\"}").json().get(), "userSecret"));
+}
+
+TEST(Secrets, AUserIdAloneOrWithAWrongSecretGetsNoToken) {
+    std::string victim = itest::new_user("victim");
+    std::string attacker = itest::new_user("attacker");
+    const char* kRefusal = "Invalid user secret";
+    STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/queue/token",
+                                                         "{\"userId\":\"" + victim + "\"}"), 401, kRefusal).c_str());
+    STRCMP_EQUAL("", itest::error_problem(token_with(victim, itest::secret_of(attacker)), 401, kRefusal).c_str());
+    STRCMP_EQUAL("", itest::error_problem(token_with(victim, kStranger), 401, kRefusal).c_str());
+    STRCMP_EQUAL("", itest::error_problem(token_with(victim, "us_short"), 401, kRefusal).c_str());
+    // An unknown user gets the very same answer, so ids cannot be probed.
+    STRCMP_EQUAL("", itest::error_problem(token_with("01a205b4-376c-7510-adb7-2d373dc1d7c1", kStranger), 401,
+                                          kRefusal).c_str());
+    LONGS_EQUAL(200, token_with(victim, itest::secret_of(victim)).status);
+}
+
+TEST(Secrets, AccountRoutesTakeTheSecretOfThatUserOnly) {
+    std::string kim = itest::new_user("kim");
+    std::string lee = itest::new_user("lee");
+    itest::Reply mine = balance_with(kim, itest::secret_of(kim));
+    LONGS_EQUAL(200, mine.status);
+    STRCMP_CONTAINS("\"balance\":0", mine.body.c_str());
+    itest::Reply charged = itest::request("POST", "/api/v1/users/" + kim + "/charge", "{\"amount\":500}",
+                                          {"Authorization: Bearer " + itest::secret_of(kim)});
+    LONGS_EQUAL(200, charged.status);
+    STRCMP_EQUAL("", itest::error_problem(balance_with(kim, itest::secret_of(lee)), 403,
+                                          "Secret belongs to another user").c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/users/" + kim + "/charge", "{\"amount\":5}",
+                                                         {"Authorization: Bearer " + itest::secret_of(lee)}),
+                                          403, "Secret belongs to another user").c_str());
+    STRCMP_EQUAL("", itest::error_problem(balance_with(kim, kStranger), 401, "Invalid user secret").c_str());
+    STRCMP_CONTAINS("\"balance\":500", balance_with(kim, itest::secret_of(kim)).body.c_str());
+}
+
+TEST(Secrets, ResetSecretRevokesTheOldOneAndGivesAUserFromBeforeSecretsOne) {
+    std::string kim = itest::new_user("kim");
+    std::string old_secret = itest::secret_of(kim);
+    int status = -1;
+    concert::JsonPtr reset(cJSON_Parse(itest::concertctl("user reset-secret --user " + kim, &status).c_str()));
+    LONGS_EQUAL(0, status);
+    std::string fresh = itest::text_field(reset.get(), "userSecret");
+    STRCMP_EQUAL(kim.c_str(), itest::text_field(reset.get(), "userId").c_str());
+    STRCMP_EQUAL("", itest::error_problem(token_with(kim, old_secret), 401, "Invalid user secret").c_str());
+    LONGS_EQUAL(200, token_with(kim, fresh).status);
+
+    // A user made before the migration has no secret: no token at all, until
+    // an operator gives them one.
+    std::string before = "00000000-0000-7000-8000-00000000beef";
+    itest::exec("INSERT INTO users (id, name) VALUES ('" + before + "', 'old')");
+    STRCMP_EQUAL("", itest::error_problem(token_with(before, kStranger), 401, "Invalid user secret").c_str());
+    concert::JsonPtr given(cJSON_Parse(itest::concertctl("user reset-secret --user " + before, &status).c_str()));
+    LONGS_EQUAL(0, status);
+    LONGS_EQUAL(200, token_with(before, itest::text_field(given.get(), "userSecret")).status);
+
+    itest::concertctl("user reset-secret --user 01a205b4-376c-7510-adb7-2d373dc1d7c1", &status);
+    LONGS_EQUAL(1, status);
 }

@@ -5,7 +5,7 @@
 #   install layout, systemd-analyze verify of every unit, nginx -t of the
 #   production site, that site serving a handler started by
 #   systemd-socket-activate, a pool restarted three times under load with no
-#   failed request, the token-issue rate limit, token pools refusing a weak
+#   failed request, the token-issue and sign-up rate limits, token pools refusing a weak
 #   secret (and the others needing none), and uninstall.
 #
 #   tests/ops/run.sh STATE_DIR   -> "PASS name"/"FAIL name" lines, then
@@ -49,6 +49,7 @@ export CONCERT_REDIS_SOCKET="$state/run/redis.sock"
 export CONCERT_TOKEN_SECRET
 CONCERT_TOKEN_SECRET=$(cat "$state/token-secret")
 export CONCERT_WORKERS=2
+sql() { mariadb --socket="$state/mysql-run/mysqld.sock" -uroot -N concert "$@"; }
 prefix=$tmp/p/usr
 etc=$tmp/p/etc
 handlers=$(cd "$root/bin" && ls | grep -v '^concertctl$')
@@ -128,16 +129,22 @@ socket_activation() {
 }
 
 # Load from 8 loops of curl through nginx while the pool is restarted three
-# times; every request must succeed.
+# times; every request must succeed. The load is charges (a write) by one
+# user with their secret, made in the database here: sign-up itself is rate
+# limited on the production site.
 restart_under_load() {
-  "$root/build/socket_holder" "$tmp/sock/users_create.sock" -- "$root/bin/users_create" 2>"$tmp/log/users_create.log" &
+  local user=00000000-0000-7000-8000-0000000000ff secret
+  secret="us_$(printf 'ops%.0s' $(seq 14))A"  # 43 characters of base64url
+  sql -e "INSERT INTO users (id, name, secret_hash) VALUES ('$user', 'ops', UNHEX(SHA2('$secret', 256)))"
+  "$root/build/socket_holder" "$tmp/sock/users_charge.sock" -- "$root/bin/users_charge" 2>"$tmp/log/users_charge.log" &
   local holder=$!
   pids+=($holder)
-  for _ in $(seq 50); do [ -S "$tmp/sock/users_create.sock" ] && break; sleep 0.1; done
+  for _ in $(seq 50); do [ -S "$tmp/sock/users_charge.sock" ] && break; sleep 0.1; done
   local end=$((SECONDS + 6)) i loops=()
   for i in $(seq 8); do
     (while [ $SECONDS -lt $end ]; do
-      curl -s -o /dev/null -m 10 -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/api/v1/users" -d '{"name":"load"}'
+      curl -s -o /dev/null -m 10 -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' \
+        -H "Authorization: Bearer $secret" "http://127.0.0.1:$port/api/v1/users/$user/charge" -d '{"amount":1}'
     done >"$tmp/load.$i") &
     loops+=($!)
   done
@@ -148,13 +155,16 @@ restart_under_load() {
   wait "${loops[@]}"
   local sent ok
   sent=$(cat "$tmp"/load.* | wc -l)
-  ok=$(cat "$tmp"/load.* | grep -c '^201$')
-  echo "restarted the users_create pool 3 times under load: sent $sent, succeeded $ok, failed $((sent - ok))"
+  ok=$(cat "$tmp"/load.* | grep -c '^200$')
+  local balance
+  balance=$(sql -e "SELECT balance FROM users WHERE id = '$user'")
+  echo "restarted the users_charge pool 3 times under load: sent $sent, succeeded $ok, failed $((sent - ok)); balance $balance"
   cat "$tmp"/load.* | sort | uniq -c
-  [ "$(grep -c 'serving with' "$tmp/log/users_create.log")" -ge 4 ] ||
-    { echo "pool did not restart:"; grep -v ' POST ' "$tmp/log/users_create.log" | tail -n 12; return 1; }
-  [ "$ok" -eq "$sent" ] || { grep -v ' 201 ' "$tmp/log/users_create.log" | tail -n 12; }
-  [ "$sent" -ge 100 ] && [ "$ok" -eq "$sent" ]
+  [ "$(grep -c 'serving with' "$tmp/log/users_charge.log")" -ge 4 ] ||
+    { echo "pool did not restart:"; grep -v ' POST ' "$tmp/log/users_charge.log" | tail -n 12; return 1; }
+  [ "$ok" -eq "$sent" ] || { grep -v ' 200 ' "$tmp/log/users_charge.log" | tail -n 12; }
+  # Every answered charge applied once, none twice.
+  [ "$sent" -ge 100 ] && [ "$ok" -eq "$sent" ] && [ "$balance" -eq "$ok" ]
 }
 
 rate_limit() {
@@ -172,6 +182,25 @@ rate_limit() {
   echo "60 token requests from one address at once: $handled reached the handler, $limited got 429"
   [ "$limited" -ge 30 ] && [ "$handled" -ge 20 ] && [ $((limited + handled)) -eq 60 ] &&
     grep -q '"statusCode":429,"message":"Too many requests, slow down","error":"Too Many Requests"' "$tmp"/rl.[0-9]*
+}
+
+# Sign-up is limited per client address too (one a second, bursts of 10).
+signup_rate_limit() {
+  "$root/build/socket_holder" "$tmp/sock/users_create.sock" -- "$root/bin/users_create" \
+    2>"$tmp/log/users_create.log" &
+  pids+=($!)
+  for _ in $(seq 50); do [ -S "$tmp/sock/users_create.sock" ] && break; sleep 0.1; done
+  local i
+  for i in $(seq 30); do
+    curl -s -o "$tmp/su.$i" -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' \
+      "http://127.0.0.1:$port/api/v1/users" -d '{"name":"burst"}'
+  done >"$tmp/su.codes"
+  local limited created
+  limited=$(grep -c '^429$' "$tmp/su.codes")
+  created=$(grep -c '^201$' "$tmp/su.codes")
+  echo "30 sign-ups from one address at once: $created created, $limited got 429"
+  [ "$created" -ge 10 ] && [ "$created" -le 14 ] && [ $((limited + created)) -eq 30 ] &&
+    grep -q '"statusCode":429,"message":"Too many requests, slow down","error":"Too Many Requests"' "$tmp"/su.[0-9]*
 }
 
 # Every pool that signs or verifies tokens (its main passes
@@ -227,9 +256,10 @@ if start_production_nginx; then
   check socket_activation socket_activation
   check restart_under_load restart_under_load
   check rate_limit rate_limit
+  check signup_rate_limit signup_rate_limit
 else
   echo "FAIL production nginx did not start"; cat "$tmp/log/main-error.log"
-  failed=$((failed + 3))
+  failed=$((failed + 4))
 fi
 check weak_secret_is_refused weak_secret_is_refused
 check pools_without_tokens_need_no_secret pools_without_tokens_need_no_secret

@@ -83,10 +83,14 @@ int main(int argc, char** argv) {
     }
     curl_global_init(CURL_GLOBAL_ALL);
     std::string base = std::string(argv[1]) + "/api/v1";
-    std::vector<std::string> users;
+    // One "userId userSecret" a line.
+    std::vector<std::string> users, secrets;
     std::ifstream in(argv[2]);
     for (std::string line; std::getline(in, line);) {
-        if (!line.empty()) users.push_back(line);
+        std::size_t space = line.find(' ');
+        if (space == std::string::npos) continue;
+        users.push_back(line.substr(0, space));
+        secrets.push_back(line.substr(space + 1));
     }
     std::string concert = argv[3], first = argv[4];
     // Keys unique to this run: a later run by the same users must not replay this one's answers.
@@ -100,13 +104,14 @@ int main(int argc, char** argv) {
         threads.emplace_back([&, t] {
             CURL* curl = curl_easy_init();
             const std::string& user = users[t];
+            const std::string ask = "{\"userId\":\"" + user + "\",\"userSecret\":\"" + secrets[t] + "\"}";
             Outcome& out = outcomes[t];
             std::string token;
             long seat = 0, round = 0;
             while (Clock::now() < deadline) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a steady load, not a flood
                 if (token.empty()) {
-                    Reply r = call(curl, base + "/queue/token", "POST", "{\"userId\":\"" + user + "\"}", "");
+                    Reply r = call(curl, base + "/queue/token", "POST", ask, "");
                     token = r.status == 200 ? field(r.body, "token") : "";
                     if (token.empty()) {
                         std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -122,7 +127,7 @@ int main(int argc, char** argv) {
                         break;
                     }
                     if (r.status == 401 || r.status == 403) {  // the place was lost (Redis restarted): a new token
-                        Reply t2 = call(curl, base + "/queue/token", "POST", "{\"userId\":\"" + user + "\"}", "");
+                        Reply t2 = call(curl, base + "/queue/token", "POST", ask, "");
                         if (t2.status == 200) token = field(t2.body, "token");
                     } else if (!transient(r.status)) {
                         break;  // a definitive refusal: nothing charged

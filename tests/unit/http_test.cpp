@@ -46,6 +46,9 @@ TEST(Http, ReasonPhrasesCoverTheContractStatuses) {
     STRCMP_EQUAL("Payload Too Large", concert::reason_phrase(413));
     STRCMP_EQUAL("Too Many Requests", concert::reason_phrase(429));
     STRCMP_EQUAL("Service Unavailable", concert::reason_phrase(503));
+    for (int status : {400, 401, 402, 403, 404, 405, 409, 413, 414, 415, 429, 431, 500, 501, 502, 503, 504}) {
+        CHECK_TEXT(std::string(concert::reason_phrase(status)) != "Unknown", std::to_string(status).c_str());
+    }
 }
 
 TEST(Http, RenderAlwaysWritesStatusTypeAndLength) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "base/http.hpp"
+#include "base/text.hpp"
 #include "http_error.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -50,4 +51,45 @@ TEST(UserPath, UserIdComesFromThePath) {
                  concert::user_id_from_path("/api/v1/users/01a205b4-376c-7510-adb7-2d373dc1d7c1/charge").c_str());
     CHECK_THROWS(concert::HttpError, concert::user_id_from_path("/api/v1/users/kim/charge"));
     CHECK_THROWS(concert::HttpError, concert::user_id_from_path("/api/v1/users//balance"));
+}
+
+TEST_GROUP(UserSecret){};
+
+TEST(UserSecret, IsUsAnd32RandomBytesInBase64Url) {
+    std::string a = concert::new_user_secret();
+    LONGS_EQUAL(46, a.size());
+    STRCMP_EQUAL("us_", a.substr(0, 3).c_str());
+    CHECK_TRUE(concert::is_user_secret(a));
+    CHECK(a != concert::new_user_secret());
+}
+
+TEST(UserSecret, OnlyItsShapeIsASecretAnythingElseIsATokenToTry) {
+    CHECK_FALSE(concert::is_user_secret("us_short"));
+    CHECK_FALSE(concert::is_user_secret("xx_" + std::string(42, 'A') + "A"));
+    CHECK_FALSE(concert::is_user_secret("us_" + std::string(42, 'A') + "B"));  // unused bits set: not canonical
+    CHECK_FALSE(concert::is_user_secret("us_" + std::string(43, '+')));
+    CHECK_FALSE(concert::is_user_secret("eyJhbGciOiJIUzI1NiJ9.e30.sig"));
+    CHECK_TRUE(concert::is_user_secret("us_" + std::string(42, 'Q') + "A"));
+}
+
+TEST(UserSecret, MatchesOnlyItsOwnStoredHash) {
+    std::string secret = concert::new_user_secret();
+    std::string stored = concert::hex_encode(concert::secret_hash(secret));
+    LONGS_EQUAL(64, stored.size());
+    CHECK_TRUE(concert::secret_matches(stored, secret));
+    CHECK_FALSE(concert::secret_matches(stored, concert::new_user_secret()));
+    CHECK_FALSE(concert::secret_matches("", secret));  // no such user, or one without a secret
+    CHECK_FALSE(concert::secret_matches(concert::hex_encode(concert::secret_hash("")), ""));
+}
+
+TEST(UserSecret, TokenRequestCarriesIdAndSecret) {
+    concert::TokenRequest r = concert::parse_token_request(
+        "{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"userSecret\":\"us_x\"}");
+    STRCMP_EQUAL("01a205b4-376c-7510-adb7-2d373dc1d7c1", r.user_id.c_str());
+    STRCMP_EQUAL("us_x", r.secret.c_str());
+    STRCMP_EQUAL("", concert::parse_token_request("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\"}").secret.c_str());
+    STRCMP_EQUAL("userSecret must be a string",
+                 unit::error_message([] {
+                     concert::parse_token_request("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"userSecret\":1}");
+                 }).c_str());
 }

@@ -4,6 +4,7 @@
 //   concertctl settings set KEY VALUE    change one setting (all processes see it)
 //   concertctl queue stats               issued, admitted, waiting, active, admittedLastMinute
 //   concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]
+//   concertctl user reset-secret --user ID   a new secret for the user; the old one stops working
 //   concertctl sweep                     mark lapsed holds EXPIRED, free their seats
 //   concertctl check                     verify the invariants; exit 1 on any violation
 //
@@ -18,6 +19,9 @@
 
 #include "base/config.hpp"
 #include "base/json.hpp"
+#include "base/text.hpp"
+#include "base/uuid.hpp"
+#include "rules/users.hpp"
 #include "check.hpp"
 #include "concert_add.hpp"
 #include "store/db.hpp"
@@ -33,6 +37,7 @@ constexpr const char* kUsage =
     "       concertctl settings set KEY VALUE\n"
     "       concertctl queue stats\n"
     "       concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]\n"
+    "       concertctl user reset-secret --user ID\n"
     "       concertctl sweep\n"
     "       concertctl check\n";
 
@@ -83,6 +88,28 @@ int queue_command(const std::vector<std::string>& args, concert::Redis& redis) {
     return 0;
 }
 
+constexpr const char* kResetSecret = "UPDATE users SET secret_hash = UNHEX(?) WHERE id = ?";
+
+// `user reset-secret --user ID`: prints {"userId", "userSecret"}. The old
+// secret (or none, for a user from before secrets) stops working at once;
+// tokens already issued keep their own lifetime.
+int user_command(const std::vector<std::string>& args, concert::Db& db) {
+    if (args.size() != 4 || args[1] != "reset-secret" || args[2] != "--user") throw UsageError{};
+    const std::string& user_id = args[3];
+    if (!concert::is_canonical_uuid(user_id)) return fail("--user must be a UUID in lower-case canonical form");
+    std::string secret = concert::new_user_secret();
+    int changed = db.execute(kResetSecret, [&](sql::PreparedStatement& st) {
+        st.setString(1, concert::hex_encode(concert::secret_hash(secret)));
+        st.setString(2, user_id);
+    });
+    if (changed != 1) return fail("no such user: " + user_id);
+    concert::JsonPtr out = concert::new_object();
+    concert::add_string(out.get(), "userId", user_id);
+    concert::add_string(out.get(), "userSecret", secret);
+    std::printf("%s\n", concert::to_text(out.get()).c_str());
+    return 0;
+}
+
 int concert_command(const std::vector<std::string>& args, concert::Db& db) {
     if (args.size() < 2 || args[1] != "add") throw UsageError{};
     concert::NewConcert c = concert::parse_concert_add({args.begin() + 2, args.end()});
@@ -109,6 +136,7 @@ int main(int argc, char** argv) {
         if (!args.empty() && args[0] == "settings") return settings_command(args, redis);
         if (!args.empty() && args[0] == "queue") return queue_command(args, redis);
         if (!args.empty() && args[0] == "concert") return concert_command(args, db);
+        if (!args.empty() && args[0] == "user") return user_command(args, db);
         if (args.size() == 1 && args[0] == "sweep") {
             // Old keys are forgotten even when the sweep itself fails.
             std::int64_t expired = 0;
