@@ -30,11 +30,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     expect_value_or_400([&] { concert::parse_charge_request(body); });
     expect_value_or_400([&] { concert::parse_payment_request(body); });
     // The number reader: an amount written as a number token is accepted
-    // only when it is a plain integer (no fraction, no exponent).
+    // only when it is a plain integer (no fraction, no exponent, no leading
+    // zero).
     expect_value_or_400([&] {
         concert::parse_charge_request("{\"amount\":" + body + "}");
         bool number_token = !body.empty() && body.find_first_not_of("-+0123456789.eE") == std::string::npos;
         if (number_token && body.find_first_of(".eE") != std::string::npos) __builtin_trap();
+        std::size_t digits = body[0] == '-' ? 1 : 0;
+        bool leading_zero = body.size() > digits + 1 && body[digits] == '0';
+        if (number_token && leading_zero) __builtin_trap();
     });
     return 0;
 }

@@ -7,7 +7,8 @@
 // token meanwhile is 409 "Payment already in progress" (one with the same
 // Idempotency-Key waits for the first's answer); success ends the ticket,
 // anything else gives it back, and a claim lapses after a minute if its
-// worker died.
+// worker died. The database holds the same rule on its own (a unique
+// admission per payment), so a claim Redis lost never lets a second order in.
 //
 // Pays the caller's own unexpired hold with its price, in one transaction:
 // balance debited, seat SOLD, reservation PAID (one UPDATE whose every row
@@ -63,7 +64,7 @@ const std::string kPay = std::string(
     "AND s.version = ? AND s.holder_id = u.id AND ") + concert::kHoldIsLive +
     " AND r.version = ? AND " + concert::kReservationIsLive;
 constexpr const char* kInsertPayment =
-    "INSERT INTO payments (id, reservation_id, user_id, amount, paid_at) VALUES (?, ?, ?, ?, ?)";
+    "INSERT INTO payments (id, reservation_id, user_id, admission, amount, paid_at) VALUES (?, ?, ?, ?, ?, ?)";
 constexpr const char* kLedger =
     "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, payment_id, created_at) "
     "VALUES (?, 'PAYMENT', ?, ?, ?, ?)";
@@ -167,6 +168,8 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::KeyedRequest keyed{auth.user_id, concert::idempotency_key(request),
                                 concert::request_fingerprint("payment", reservation_id)};
 
+    // The admission this token is: one order each, also in the database.
+    const std::string admission = std::to_string(auth.ticket) + ":" + std::to_string(auth.issued_at);
     std::string payment_id;  // of the attempt that paid, for the log
     TicketClaim ticket(deps.redis, auth.ticket);
     auto admit = [&] { return ticket.claim(deps.db, keyed, auth.user_id); };
@@ -198,11 +201,17 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
                 st.setString(1, payment_id);
                 st.setString(2, reservation_id);
                 st.setString(3, auth.user_id);
-                st.setInt64(4, price);
-                st.setString(5, s.now);
+                st.setString(4, admission);
+                st.setInt64(5, price);
+                st.setString(6, s.now);
             });
         } catch (const sql::SQLException& e) {
             if (e.getErrorCode() != concert::kErrDuplicateKey) throw;
+            // Which unique key: this admission paid another order already
+            // (Redis lost its claim or the ticket's end), or the hold was paid.
+            if (std::string(e.what()).find("payments_one_per_admission") != std::string::npos) {
+                throw concert::HttpError{403, "Queue token is not active"};
+            }
             throw concert::HttpError{409, "Reservation is already paid"};
         }
         deps.db.execute(kLedger, [&](sql::PreparedStatement& st) {
@@ -224,8 +233,9 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::Written paid = concert::idempotent_write(deps.db, keyed, "payment", kAttempts, admit, pay);
 
     // Only the request that paid ends the token (a replay's token may be a
-    // newer one). If Redis fails now the payment stands; the token lapses by
-    // its active time.
+    // newer one). If Redis fails now the payment stands and the token stays
+    // ACTIVE until its active time runs out, but its admission is spent: the
+    // database refuses a second order with it.
     if (paid.committed) {
         ticket.paid();
         try {

@@ -146,6 +146,8 @@ Request request_from_params(const std::vector<std::string_view>& params, std::st
             req.request_id = value;
         } else if (name == "CONTENT_TYPE") {
             req.headers["content-type"] = value;
+        } else if (name == "HTTP_CONTENT_TYPE" || name == "HTTP_CONTENT_LENGTH") {
+            // nginx passes these twice: CONTENT_TYPE and CONTENT_LENGTH are the ones read.
         } else if (name.substr(0, 5) == "HTTP_") {
             std::string h = lower(name.substr(5));
             for (char& c : h) {

@@ -18,6 +18,14 @@ std::string range_message(const char* field, std::int64_t min, std::int64_t max)
 
 bool is_number_char(char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; }
 
+// -?(0|[1-9][0-9]*): JSON's integer, with no leading zero (cJSON would read
+// 007 as 7), no fraction and no exponent.
+bool is_plain_integer(std::string_view token) {
+    if (!token.empty() && token[0] == '-') token.remove_prefix(1);
+    if (token.empty() || (token[0] == '0' && token.size() > 1)) return false;
+    return token.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 // For each number token of valid JSON text, in the order they are written:
 // whether it is a plain integer (no fraction, no exponent). cJSON keeps
 // only the value, and 1 and 1.0 are the same double, so the text decides.
@@ -37,7 +45,7 @@ std::vector<bool> plain_number_tokens(std::string_view text) {
         } else if (c == '-' || (c >= '0' && c <= '9')) {
             std::size_t end = i;
             while (end < text.size() && is_number_char(text[end])) ++end;
-            plain.push_back(text.substr(i, end - i).find_first_of(".eE") == std::string_view::npos);
+            plain.push_back(is_plain_integer(text.substr(i, end - i)));
             i = end - 1;
         }
     }

@@ -203,6 +203,21 @@ return 1
     return script;
 }
 
+// KEYS[11] = {q}:u:<userId>; ARGV[1] = userId.
+const Script& forget_user_script() {
+    static const Script script(prelude() + R"lua(
+local held = redis.call('GET', KEYS[11])
+if held then
+  local t = string.match(held, '^(%d+) ')
+  if t and redis.call('HGET', K_OWNER, t) == ARGV[1] then forget(t) end
+  redis.call('DEL', KEYS[11])
+end
+admit()
+return 1
+)lua");
+    return script;
+}
+
 const Script& stats_script() {
     static const Script script(prelude() + R"lua(
 admit()
@@ -280,6 +295,12 @@ PaymentClaim queue_claim_payment(Redis& redis, std::int64_t ticket, const std::s
 
 void queue_release_payment(Redis& redis, std::int64_t ticket, const std::string& claim_id) {
     redis.eval(release_script(), kKeys, {std::to_string(ticket), claim_id});
+}
+
+void queue_forget_user(Redis& redis, const std::string& user_id) {
+    std::vector<std::string> keys = kKeys;
+    keys.push_back("{q}:u:" + user_id);
+    redis.eval(forget_user_script(), keys, {user_id});
 }
 
 QueueStats queue_stats(Redis& redis) {

@@ -67,6 +67,10 @@ PaymentClaim queue_claim_payment(Redis& redis, std::int64_t ticket, const std::s
 // for the next try. Only the claim 'claim_id' is released.
 void queue_release_payment(Redis& redis, std::int64_t ticket, const std::string& claim_id);
 
+// Ends the user's live ticket, whatever token carries it (an operator
+// revoking a leaked secret): its tokens are EXPIRED from now on.
+void queue_forget_user(Redis& redis, const std::string& user_id);
+
 // Counters for operators, without scanning tickets.
 QueueStats queue_stats(Redis& redis);
 

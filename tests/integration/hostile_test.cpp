@@ -102,7 +102,7 @@ TEST_GROUP(Hostile) {
     }
 };
 
-TEST(Hostile, OversizedHeaderIs400Json) {
+TEST(Hostile, OversizedHeaderIsA4xxJson) {
     std::string big(20000, 'a');
     std::string r = raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\nConnection: close\r\n\r\n");
     STRCMP_EQUAL("", raw_problem(r).c_str());
@@ -147,7 +147,7 @@ TEST(Hostile, SqlInEveryStringFieldIsJustText) {
     const std::string sql = "' OR '1'='1'; DROP TABLE users; --";
     std::string me = itest::new_user();
     std::string token = itest::text_field(
-        itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + me + "\"}").json().get(), "token");
+        itest::request("POST", "/api/v1/queue/token", itest::token_request(me)).json().get(), "token");
     std::string auth = "Authorization: Bearer " + token;
     auto reply_ok = [](const itest::Reply& r) { return r.status >= 400 && r.status < 500 && itest::error_problem(r, static_cast<int>(r.status)).empty(); };
     CHECK(reply_ok(itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + sql + "\"}")));
@@ -173,4 +173,42 @@ TEST(Hostile, InvalidUtf8AndControlBytesInHeadersAre4xx) {
     std::string r = raw(std::string("GET /api/v1/queue/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\x01\r\n"
                                     "Connection: close\r\n\r\n"));
     STRCMP_EQUAL("", raw_problem(r).c_str());
+}
+
+// The v2 readers under hostile input: no worker dies, every answer is a 4xx
+// in the contract's shape.
+TEST(Hostile, BodiesWithoutJsonTypeAreRefusedBeforeAnyHandlerReadsThem) {
+    for (const char* type : {"", "Content-Type: text/plain\r\n", "Content-Type: application/jsonx\r\n",
+                             "Content-Type: ;application/json\r\n", "Content-Type: \xff\xfe\r\n"}) {
+        std::string r = raw(std::string("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nConnection: close\r\n") + type +
+                            "Content-Length: 14\r\n\r\n{\"name\":\"kim\"}");
+        LONGS_EQUAL_TEXT(415, status_of(r), type);
+        STRCMP_EQUAL("", raw_problem(r).c_str());
+    }
+}
+
+TEST(Hostile, NumbersAtTheEdgesOfTheReaderAre400) {
+    std::string me = itest::new_user();
+    auto charge = [&](const std::string& amount) {
+        return itest::request("POST", "/api/v1/users/" + me + "/charge", "{\"amount\":" + amount + "}",
+                              {"Authorization: Bearer " + itest::secret_of(me)});
+    };
+    for (const char* amount : {"1e999999", "-0.0", "1E+2", "9007199254740993", "0x10", "00", "-", "1.", ".5", "1e"}) {
+        STRCMP_EQUAL_TEXT("", itest::error_problem(charge(amount), 400).c_str(), amount);
+    }
+    STRCMP_EQUAL("0", itest::scalar("SELECT balance FROM users WHERE id = '" + me + "'").c_str());
+}
+
+TEST(Hostile, SecretShapedGarbageIsJust401) {
+    std::string me = itest::new_user();
+    for (const std::string& credential :
+         {std::string("us_"), "us_" + std::string(43, '/'), "us_" + std::string(43, 'A') + "A",
+          "us_" + std::string(4000, 'A'), "US_" + itest::secret_of(me).substr(3),
+          itest::secret_of(me).substr(0, 45), "us_" + std::string(42, 'Z') + "A" /* well formed, nobody's */}) {
+        itest::Reply r = itest::request("GET", "/api/v1/users/" + me + "/balance", "",
+                                        {"Authorization: Bearer " + credential});
+        STRCMP_EQUAL_TEXT("", itest::error_problem(r, 401).c_str(), credential.substr(0, 50).c_str());
+    }
+    LONGS_EQUAL(200, itest::request("GET", "/api/v1/users/" + me + "/balance", "",
+                                    {"Authorization: Bearer " + itest::secret_of(me)}).status);
 }

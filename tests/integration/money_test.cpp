@@ -394,3 +394,27 @@ TEST(Money, AClaimLeftByADeadWorkerLapsesAndALiveOneRefuses) {
     LONGS_EQUAL(200, pay(c, reservation).status);
     LONGS_EQUAL(0, balance_of(c));
 }
+
+// The same rule without Redis's help: the ticket's end was lost (say a
+// failover right after COMMIT), so Redis sees the token ACTIVE again; the
+// database still refuses a second order with the same admission.
+TEST(Money, ASpentAdmissionPaysNoSecondOrderEvenIfRedisForgotItsEnd) {
+    long concert = itest::add_concert("--name Forgot --dates " + itest::day(5) + " --price 1000");
+    Customer c = customer();
+    std::string first = hold(c, concert, itest::day(5), 1);
+    std::string second = hold(c, concert, itest::day(5), 2);
+    LONGS_EQUAL(200, charge(c, 2000).status);
+    LONGS_EQUAL(200, pay(c, first).status);
+    std::string payload = c.token.substr(c.token.find('.') + 1);
+    payload = payload.substr(0, payload.find('.'));
+    concert::JsonPtr claims(cJSON_Parse(concert::base64url_decode(payload).value_or("{}").c_str()));
+    std::string ticket =
+        std::to_string(static_cast<long>(cJSON_GetObjectItemCaseSensitive(claims.get(), "tkt")->valuedouble));
+    std::string cli = "redis-cli -p " + std::to_string(itest::redis_port());
+    itest::shell(cli + " ZADD '{q}:active' 99999999999999 " + ticket + " >/dev/null && " + cli + " ZADD '{q}:seen' " +
+                 "99999999999999 " + ticket + " >/dev/null && " + cli + " HSET '{q}:owner' " + ticket + " " + c.id +
+                 " >/dev/null");
+    STRCMP_EQUAL("", itest::error_problem(pay(c, second), 403, "Queue token is not active").c_str());
+    LONGS_EQUAL(1000, balance_of(c));
+    STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM payments WHERE user_id = '" + c.id + "'").c_str());
+}

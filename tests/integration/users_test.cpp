@@ -223,7 +223,7 @@ TEST(Secrets, ResetSecretRevokesTheOldOneAndGivesAUserFromBeforeSecretsOne) {
 
     // A user made before the migration has no secret: no token at all, until
     // an operator gives them one.
-    std::string before = "00000000-0000-7000-8000-00000000beef";
+    std::string before = concert::new_uuid();
     itest::exec("INSERT INTO users (id, name) VALUES ('" + before + "', 'old')");
     STRCMP_EQUAL("", itest::error_problem(token_with(before, kStranger), 401, "Invalid user secret").c_str());
     concert::JsonPtr given(cJSON_Parse(itest::concertctl("user reset-secret --user " + before, &status).c_str()));
@@ -232,4 +232,16 @@ TEST(Secrets, ResetSecretRevokesTheOldOneAndGivesAUserFromBeforeSecretsOne) {
 
     itest::concertctl("user reset-secret --user 01a205b4-376c-7510-adb7-2d373dc1d7c1", &status);
     LONGS_EQUAL(1, status);
+}
+
+TEST(Secrets, ResetSecretAlsoEndsTokensTakenWithTheOldOne) {
+    std::string kim = itest::new_user("kim");
+    std::string token = itest::text_field(token_with(kim, itest::secret_of(kim)).json().get(), "token");
+    LONGS_EQUAL(200, balance_with(kim, token).status);
+    int status = -1;
+    itest::concertctl("user reset-secret --user " + kim, &status);
+    LONGS_EQUAL(0, status);
+    STRCMP_EQUAL("", itest::error_problem(balance_with(kim, token), 403, "Queue token has expired").c_str());
+    itest::Reply queue = itest::request("GET", "/api/v1/queue/status", "", {"Authorization: Bearer " + token});
+    STRCMP_EQUAL("EXPIRED", itest::text_field(queue.json().get(), "status").c_str());
 }

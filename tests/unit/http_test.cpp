@@ -160,3 +160,11 @@ TEST(ContentType, ABodyWithoutJsonTypeIs415AndNoBodyNeedsNoType) {
     r.headers["content-type"] = "application/json";
     concert::require_json_body(r);
 }
+
+TEST(ContentType, NginxsSecondCopyOfTheTypeIsNeitherReadNorARepeat) {
+    concert::Request r = concert::request_from_params(
+        {"CONTENT_TYPE=application/json", "HTTP_CONTENT_TYPE=application/json", "HTTP_CONTENT_LENGTH=2"}, "{}");
+    STRCMP_EQUAL("application/json", r.header("content-type")->c_str());
+    CHECK_TRUE(r.repeated_headers.empty());
+    concert::require_json_body(r);
+}

@@ -116,6 +116,16 @@ TEST(Json, AWholeNumberWithAFractionOrExponentIsNoInteger) {
     STRCMP_EQUAL("amount must be an integer", amount_error("{\"amount\":50E-1}").c_str());
 }
 
+TEST(Json, LeadingZerosAreNoJsonInteger) {
+    // cJSON reads 007 as 7; JSON has no such number.
+    for (const char* zeros : {"007", "00", "-01", "01e2"}) {
+        STRCMP_EQUAL_TEXT("amount must be an integer", amount_error(std::string("{\"amount\":") + zeros + "}").c_str(),
+                          zeros);
+    }
+    LONGS_EQUAL(0, amount_of_any("{\"amount\":0}"));
+    LONGS_EQUAL(0, amount_of_any("{\"amount\":-0}"));
+}
+
 TEST(Json, NumbersAreMatchedToTheirTextInDocumentOrder) {
     // Digits inside strings (with escaped quotes) and nested values before
     // the field must not shift which text belongs to which number.

@@ -91,12 +91,16 @@ int queue_command(const std::vector<std::string>& args, concert::Redis& redis) {
 constexpr const char* kResetSecret = "UPDATE users SET secret_hash = UNHEX(?) WHERE id = ?";
 
 // `user reset-secret --user ID`: prints {"userId", "userSecret"}. The old
-// secret (or none, for a user from before secrets) stops working at once;
-// tokens already issued keep their own lifetime.
-int user_command(const std::vector<std::string>& args, concert::Db& db) {
+// secret (or none, for a user from before secrets) stops working at once,
+// and so do the tokens taken with it: the user's ticket ends (they queue
+// again with the new secret).
+int user_command(const std::vector<std::string>& args, concert::Db& db, concert::Redis& redis) {
     if (args.size() != 4 || args[1] != "reset-secret" || args[2] != "--user") throw UsageError{};
     const std::string& user_id = args[3];
     if (!concert::is_canonical_uuid(user_id)) return fail("--user must be a UUID in lower-case canonical form");
+    // The ticket first: if Redis is down nothing changes, and the secret is
+    // never replaced without the new one being printed.
+    concert::queue_forget_user(redis, user_id);
     std::string secret = concert::new_user_secret();
     int changed = db.execute(kResetSecret, [&](sql::PreparedStatement& st) {
         st.setString(1, concert::hex_encode(concert::secret_hash(secret)));
@@ -136,7 +140,7 @@ int main(int argc, char** argv) {
         if (!args.empty() && args[0] == "settings") return settings_command(args, redis);
         if (!args.empty() && args[0] == "queue") return queue_command(args, redis);
         if (!args.empty() && args[0] == "concert") return concert_command(args, db);
-        if (!args.empty() && args[0] == "user") return user_command(args, db);
+        if (!args.empty() && args[0] == "user") return user_command(args, db, redis);
         if (args.size() == 1 && args[0] == "sweep") {
             // Old keys are forgotten even when the sweep itself fails.
             std::int64_t expired = 0;
