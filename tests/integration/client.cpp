@@ -6,11 +6,17 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <sys/wait.h>
+
+#include "base/text.hpp"
 
 namespace itest {
 
@@ -267,6 +273,44 @@ std::string error_problem(const Reply& reply, int status, const std::string& mes
     if (!message.empty() && text_field(obj.get(), "message") != message) return "message differs: " + reply.body;
     if (text_field(obj.get(), "message").empty()) return "message is empty";
     return "";
+}
+
+int connect_raw() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    std::string url = base_url();
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1))));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+std::string raw(const std::string& request) {
+    int fd = connect_raw();
+    if (fd < 0) return "";
+    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    std::string out;
+    char buf[8192];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    close(fd);
+    return out;
+}
+
+std::string ticket_of(const std::string& token) {
+    std::size_t dot1 = token.find('.');
+    std::size_t dot2 = token.find('.', dot1 + 1);
+    if (dot1 == std::string::npos || dot2 == std::string::npos) return "";
+    std::optional<std::string> payload = concert::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+    concert::JsonPtr claims(cJSON_Parse(payload.value_or("{}").c_str()));
+    const cJSON* tkt = cJSON_GetObjectItemCaseSensitive(claims.get(), "tkt");
+    return cJSON_IsNumber(tkt) ? std::to_string(static_cast<long>(tkt->valuedouble)) : "";
 }
 
 std::string text_field(const cJSON* obj, const char* name) {

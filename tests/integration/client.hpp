@@ -101,6 +101,17 @@ int shell(const std::string& command);
 // phrase and, unless 'message' is empty, this message. Otherwise what differs.
 std::string error_problem(const Reply& reply, int status, const std::string& message = "");
 
+// A TCP connection to the stack's nginx (CONCERT_TEST_URL's port on
+// 127.0.0.1) with a 5 s receive timeout, or -1.
+int connect_raw();
+
+// Sends raw bytes on a new connection and returns all that comes back until
+// nginx closes it (send "Connection: close"; nginx closes after errors).
+std::string raw(const std::string& request);
+
+// The ticket number ("tkt") in a queue token's payload, or "".
+std::string ticket_of(const std::string& token);
+
 // A string field of a JSON object, or "" if absent.
 std::string text_field(const cJSON* obj, const char* name);
 

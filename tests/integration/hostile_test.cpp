@@ -23,37 +23,6 @@
 
 namespace {
 
-int port() { return std::stoi(itest::base_url().substr(itest::base_url().rfind(':') + 1)); }
-
-int connect_raw() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port()));
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-// Sends raw bytes and returns the whole answer (nginx closes after errors;
-// "Connection: close" is sent otherwise).
-std::string raw(const std::string& request) {
-    int fd = connect_raw();
-    if (fd < 0) return "";
-    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    std::string out;
-    char buf[8192];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
-    close(fd);
-    return out;
-}
-
 int status_of(const std::string& response) {
     return response.size() > 12 ? std::atoi(response.substr(9, 3).c_str()) : 0;
 }
@@ -104,26 +73,26 @@ TEST_GROUP(Hostile) {
 
 TEST(Hostile, OversizedHeaderIsA4xxJson) {
     std::string big(20000, 'a');
-    std::string r = raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\nConnection: close\r\n\r\n");
+    std::string r = itest::raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\nConnection: close\r\n\r\n");
     STRCMP_EQUAL("", raw_problem(r).c_str());
 }
 
 TEST(Hostile, MalformedRequestLinesAre400Json) {
-    STRCMP_EQUAL("", raw_problem(raw("GARBAGE\r\n\r\n")).c_str());
-    STRCMP_EQUAL("", raw_problem(raw("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n")).c_str());
-    STRCMP_EQUAL("", raw_problem(raw("GET /%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).c_str());
-    STRCMP_EQUAL("", raw_problem(raw("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}")).c_str());
+    STRCMP_EQUAL("", raw_problem(itest::raw("GARBAGE\r\n\r\n")).c_str());
+    STRCMP_EQUAL("", raw_problem(itest::raw("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n")).c_str());
+    STRCMP_EQUAL("", raw_problem(itest::raw("GET /%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).c_str());
+    STRCMP_EQUAL("", raw_problem(itest::raw("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}")).c_str());
 }
 
 TEST(Hostile, FoldedOrInjectedHeadersAreRefusedOrInert) {
-    std::string r = raw("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nIdempotency-Key: a\r\n X-Evil: 1\r\n"
+    std::string r = itest::raw("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nIdempotency-Key: a\r\n X-Evil: 1\r\n"
                         "Content-Length: 14\r\nConnection: close\r\n\r\n{\"name\":\"kim\"}");
     CHECK_TEXT(status_of(r) == 201 || raw_problem(r).empty(), r.c_str());
     CHECK(r.find("X-Evil") == std::string::npos);
 }
 
 TEST(Hostile, SlowBodyDoesNotHoldAWorker) {
-    int slow = connect_raw();
+    int slow = itest::connect_raw();
     std::string head = "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"na";
     send(slow, head.data(), head.size(), MSG_NOSIGNAL);
     auto started = std::chrono::steady_clock::now();
@@ -170,7 +139,7 @@ TEST(Hostile, SqlInEveryStringFieldIsJustText) {
 }
 
 TEST(Hostile, InvalidUtf8AndControlBytesInHeadersAre4xx) {
-    std::string r = raw(std::string("GET /api/v1/queue/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\x01\r\n"
+    std::string r = itest::raw(std::string("GET /api/v1/queue/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\x01\r\n"
                                     "Connection: close\r\n\r\n"));
     STRCMP_EQUAL("", raw_problem(r).c_str());
 }
@@ -180,7 +149,7 @@ TEST(Hostile, InvalidUtf8AndControlBytesInHeadersAre4xx) {
 TEST(Hostile, BodiesWithoutJsonTypeAreRefusedBeforeAnyHandlerReadsThem) {
     for (const char* type : {"", "Content-Type: text/plain\r\n", "Content-Type: application/jsonx\r\n",
                              "Content-Type: ;application/json\r\n", "Content-Type: \xff\xfe\r\n"}) {
-        std::string r = raw(std::string("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nConnection: close\r\n") + type +
+        std::string r = itest::raw(std::string("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nConnection: close\r\n") + type +
                             "Content-Length: 14\r\n\r\n{\"name\":\"kim\"}");
         LONGS_EQUAL_TEXT(415, status_of(r), type);
         STRCMP_EQUAL("", raw_problem(r).c_str());

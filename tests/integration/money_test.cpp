@@ -9,7 +9,6 @@
 #include <thread>
 #include <vector>
 
-#include "base/text.hpp"
 #include "client.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -378,12 +377,7 @@ TEST(Money, AClaimLeftByADeadWorkerLapsesAndALiveOneRefuses) {
     Customer c = customer();
     std::string reservation = hold(c, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(c, 1000).status);
-    // The ticket number, from the token's own payload.
-    std::string payload = c.token.substr(c.token.find('.') + 1);
-    payload = payload.substr(0, payload.find('.'));
-    concert::JsonPtr claims(cJSON_Parse(concert::base64url_decode(payload).value_or("{}").c_str()));
-    std::string ticket =
-        std::to_string(static_cast<long>(cJSON_GetObjectItemCaseSensitive(claims.get(), "tkt")->valuedouble));
+    std::string ticket = itest::ticket_of(c.token);
     // A payment in flight elsewhere (its claim still runs) holds the ticket.
     itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '{q}:paying' " + ticket +
                  " '99999999999999 someone-else -' >/dev/null");
@@ -405,11 +399,7 @@ TEST(Money, ASpentAdmissionPaysNoSecondOrderEvenIfRedisForgotItsEnd) {
     std::string second = hold(c, concert, itest::day(5), 2);
     LONGS_EQUAL(200, charge(c, 2000).status);
     LONGS_EQUAL(200, pay(c, first).status);
-    std::string payload = c.token.substr(c.token.find('.') + 1);
-    payload = payload.substr(0, payload.find('.'));
-    concert::JsonPtr claims(cJSON_Parse(concert::base64url_decode(payload).value_or("{}").c_str()));
-    std::string ticket =
-        std::to_string(static_cast<long>(cJSON_GetObjectItemCaseSensitive(claims.get(), "tkt")->valuedouble));
+    std::string ticket = itest::ticket_of(c.token);
     std::string cli = "redis-cli -p " + std::to_string(itest::redis_port());
     itest::shell(cli + " ZADD '{q}:active' 99999999999999 " + ticket + " >/dev/null && " + cli + " ZADD '{q}:seen' " +
                  "99999999999999 " + ticket + " >/dev/null && " + cli + " HSET '{q}:owner' " + ticket + " " + c.id +

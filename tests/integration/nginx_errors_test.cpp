@@ -40,30 +40,12 @@ struct Answer {
 
 Answer from(const itest::Reply& reply) { return Answer{static_cast<int>(reply.status), reply.headers, reply.body}; }
 
-int port() { return std::stoi(itest::base_url().substr(itest::base_url().rfind(':') + 1)); }
-
 // Sends raw bytes on a new connection and reads until nginx closes it
 // (every request here says "Connection: close", and nginx closes after
 // these errors anyway).
 Answer raw(const std::string& request) {
     Answer answer;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port()));
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        close(fd);
-        return answer;
-    }
-    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    std::string out;
-    char buf[8192];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
-    close(fd);
+    std::string out = itest::raw(request);
 
     std::size_t end = out.find("\r\n\r\n");
     if (out.compare(0, 5, "HTTP/") != 0 || end == std::string::npos) {

@@ -167,41 +167,31 @@ restart_under_load() {
   [ "$sent" -ge 100 ] && [ "$ok" -eq "$sent" ] && [ "$balance" -eq "$ok" ]
 }
 
-rate_limit() {
-  "$root/build/socket_holder" "$tmp/sock/queue_token_create.sock" -- "$root/bin/queue_token_create" \
-    2>"$tmp/log/queue_token_create.log" &
+# burst HANDLER PATH BODY N STATUS MIN MAX: N requests at once from one
+# address to a route started here; between MIN and MAX must reach the handler
+# (answered STATUS), every other one 429 in the contract's shape.
+burst() {
+  local handler=$1 path=$2 body=$3 n=$4 status=$5 min=$6 max=$7 i
+  "$root/build/socket_holder" "$tmp/sock/$handler.sock" -- "$root/bin/$handler" 2>"$tmp/log/$handler.log" &
   pids+=($!)
-  for _ in $(seq 50); do [ -S "$tmp/sock/queue_token_create.sock" ] && break; sleep 0.1; done
-  local i
-  for i in $(seq 60); do
-    curl -s -o "$tmp/rl.$i" -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port/api/v1/queue/token" -d '{}'
-  done >"$tmp/rl.codes"
+  for _ in $(seq 50); do [ -S "$tmp/sock/$handler.sock" ] && break; sleep 0.1; done
+  for i in $(seq "$n"); do
+    curl -s -o "$tmp/$handler.$i" -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' \
+      "http://127.0.0.1:$port$path" -d "$body"
+  done >"$tmp/$handler.codes"
   local limited handled
-  limited=$(grep -c '^429$' "$tmp/rl.codes")
-  handled=$(grep -c '^400$' "$tmp/rl.codes")
-  echo "60 token requests from one address at once: $handled reached the handler, $limited got 429"
-  [ "$limited" -ge 30 ] && [ "$handled" -ge 20 ] && [ $((limited + handled)) -eq 60 ] &&
-    grep -q '"statusCode":429,"message":"Too many requests, slow down","error":"Too Many Requests"' "$tmp"/rl.[0-9]*
+  limited=$(grep -c '^429$' "$tmp/$handler.codes")
+  handled=$(grep -c "^$status\$" "$tmp/$handler.codes")
+  echo "$n requests to $path from one address at once: $handled reached the handler, $limited got 429"
+  [ "$handled" -ge "$min" ] && [ "$handled" -le "$max" ] && [ $((limited + handled)) -eq "$n" ] &&
+    grep -q '"statusCode":429,"message":"Too many requests, slow down","error":"Too Many Requests"' "$tmp/$handler".[0-9]*
 }
 
-# Sign-up is limited per client address too (one a second, bursts of 10).
-signup_rate_limit() {
-  "$root/build/socket_holder" "$tmp/sock/users_create.sock" -- "$root/bin/users_create" \
-    2>"$tmp/log/users_create.log" &
-  pids+=($!)
-  for _ in $(seq 50); do [ -S "$tmp/sock/users_create.sock" ] && break; sleep 0.1; done
-  local i
-  for i in $(seq 30); do
-    curl -s -o "$tmp/su.$i" -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' \
-      "http://127.0.0.1:$port/api/v1/users" -d '{"name":"burst"}'
-  done >"$tmp/su.codes"
-  local limited created
-  limited=$(grep -c '^429$' "$tmp/su.codes")
-  created=$(grep -c '^201$' "$tmp/su.codes")
-  echo "30 sign-ups from one address at once: $created created, $limited got 429"
-  [ "$created" -ge 10 ] && [ "$created" -le 14 ] && [ $((limited + created)) -eq 30 ] &&
-    grep -q '"statusCode":429,"message":"Too many requests, slow down","error":"Too Many Requests"' "$tmp"/su.[0-9]*
-}
+# Token issue: 5 a second per address, bursts of 20.
+rate_limit() { burst queue_token_create /api/v1/queue/token '{}' 60 400 20 30; }
+
+# Sign-up is limited per client address too: one a second, bursts of 10.
+signup_rate_limit() { burst users_create /api/v1/users '{"name":"burst"}' 30 201 10 14; }
 
 # Every pool that signs or verifies tokens (its main passes
 # require_token_secret) refuses to start with a guessable token secret rather
