@@ -1,4 +1,4 @@
-// GET /api/v1/queue/status (any own token) -> 200 {queuePosition, estimatedWaitTime, status} | 401 | 503
+// GET /api/v1/queue/status (any own token) -> 200 {queuePosition, estimatedWaitTime, pollAfterSeconds, status} | 401 | 503
 //
 // Polling is a request: it keeps a waiting ticket's place. An EXPIRED but
 // genuine token answers 200 with status EXPIRED.

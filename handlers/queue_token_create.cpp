@@ -1,5 +1,5 @@
 // POST /api/v1/queue/token {userId, userSecret}
-//     -> 200 {token, queuePosition, estimatedWaitTime, status} | 400 | 401 | 415 | 429 | 503
+//     -> 200 {token, queuePosition, estimatedWaitTime, pollAfterSeconds, status} | 400 | 401 | 415 | 429 | 503
 //
 // Takes a place in the waiting queue, or, while the user's ticket is still
 // WAITING or ACTIVE, returns that same token and place. Only with the user's

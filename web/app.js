@@ -185,9 +185,9 @@ function onPlace(place) {
     : `about ${Math.ceil(place.estimatedWaitTime / 60)} min`;
   $('leave-queue').textContent = 'Leave the line';
   if ($('step-queue').hidden) show('queue');
-  // Poll more often as the turn comes near, never faster than once a second.
-  const delay = Math.min(5, Math.max(1, Math.floor(place.estimatedWaitTime / 10))) * 1000;
-  pollTimer = setTimeout(poll, delay);
+  // The server says when to ask again (sooner near the head of the line,
+  // never so late that the place lapses as idle).
+  pollTimer = setTimeout(poll, Math.max(1, place.pollAfterSeconds || 1) * 1000);
 }
 
 let pollFailures = 0;

@@ -1,5 +1,6 @@
 #include "rules/queue.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace concert {
@@ -23,9 +24,16 @@ std::int64_t estimate_wait_seconds(std::int64_t position, std::int64_t admitted_
     return static_cast<std::int64_t>(std::ceil(static_cast<double>(position) / per_second));
 }
 
+std::int64_t poll_after_seconds(QueueStatus status, std::int64_t wait_seconds, std::int64_t idle_seconds) {
+    std::int64_t poll = std::max<std::int64_t>(1, idle_seconds / 3);
+    if (status == QueueStatus::Waiting) poll = std::min(poll, std::max<std::int64_t>(1, wait_seconds / 10));
+    return poll;
+}
+
 void add_place(cJSON* out, const QueueView& view) {
     add_int(out, "queuePosition", view.position);
     add_int(out, "estimatedWaitTime", view.wait_seconds);
+    add_int(out, "pollAfterSeconds", view.poll_after_seconds);
     add_string(out, "status", status_name(view.status));
 }
 

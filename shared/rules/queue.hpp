@@ -19,6 +19,7 @@ struct QueueView {
     QueueStatus status = QueueStatus::Expired;
     std::int64_t position = 0;   // 0 unless WAITING
     std::int64_t wait_seconds = 0;
+    std::int64_t poll_after_seconds = 1;
 };
 
 struct QueueStats {
@@ -35,7 +36,17 @@ struct QueueStats {
 std::int64_t estimate_wait_seconds(std::int64_t position, std::int64_t admitted_last_minute,
                                    std::int64_t capacity, std::int64_t active_seconds);
 
-// Adds queuePosition, estimatedWaitTime and status to a response object.
+// When a client should ask again (server-paced polling), in whole seconds:
+// as late as two bounds allow, and at least 1. A third of idle_seconds, so a
+// client that follows it is never expired as idle (two more polls fit before
+// its place lapses); and for a WAITING ticket a tenth of its estimated wait,
+// so nobody learns of their turn late. Far back in a long line that is the
+// idle bound: a room of N waiting tickets costs about N / (idle_seconds / 3)
+// polls a second, not N.
+std::int64_t poll_after_seconds(QueueStatus status, std::int64_t wait_seconds, std::int64_t idle_seconds);
+
+// Adds queuePosition, estimatedWaitTime, pollAfterSeconds and status to a
+// response object.
 void add_place(cJSON* out, const QueueView& view);
 
 }  // namespace concert

@@ -107,11 +107,12 @@ local function status_of(t, touch, user)
 end
 
 -- ticket, iat, status, position, admitted last minute, capacity, active
--- seconds; the last four matter only to a WAITING ticket.
+-- seconds, idle seconds; position, admissions, capacity and active seconds
+-- matter only to a WAITING ticket.
 local function view(t, iat, status)
-  if status ~= 'WAITING' then return {tonumber(t), tonumber(iat), status, 0, 0, capacity, active_s} end
+  if status ~= 'WAITING' then return {tonumber(t), tonumber(iat), status, 0, 0, capacity, active_s, idle_ms / 1000} end
   return {tonumber(t), tonumber(iat), status, redis.call('ZCOUNT', K_WAITING, '-inf', t),
-          redis.call('ZCARD', K_ADMITS), capacity, active_s}
+          redis.call('ZCARD', K_ADMITS), capacity, active_s, idle_ms / 1000}
 end
 )lua";
 }
@@ -255,6 +256,7 @@ QueueView parse_view(const redisReply* reply) {
                          ? estimate_wait_seconds(v.position, integer_at(reply, 4), integer_at(reply, 5),
                                                  integer_at(reply, 6))
                          : 0;
+    v.poll_after_seconds = poll_after_seconds(v.status, v.wait_seconds, integer_at(reply, 7));
     return v;
 }
 

@@ -1,6 +1,7 @@
 // The waiting queue through nginx: order, capacity, leaving, idle tickets,
 // pause, settings, and every token error.
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <set>
@@ -24,6 +25,7 @@ struct Place {
     std::string status;
     long position = -1;
     long wait = -1;
+    long poll = -1;  // pollAfterSeconds
 };
 
 Place read_place(const itest::Reply& r) {
@@ -37,6 +39,8 @@ Place read_place(const itest::Reply& r) {
     const cJSON* wait = cJSON_GetObjectItemCaseSensitive(obj.get(), "estimatedWaitTime");
     if (cJSON_IsNumber(pos)) p.position = static_cast<long>(pos->valuedouble);
     if (cJSON_IsNumber(wait)) p.wait = static_cast<long>(wait->valuedouble);
+    const cJSON* poll = cJSON_GetObjectItemCaseSensitive(obj.get(), "pollAfterSeconds");
+    if (cJSON_IsNumber(poll)) p.poll = static_cast<long>(poll->valuedouble);
     return p;
 }
 
@@ -226,6 +230,42 @@ TEST(Queue, IdleWaitingTicketIsSkippedAndSeesExpired) {
     LONGS_EQUAL(204, leave(a.token));
     STRCMP_EQUAL("ACTIVE", status(polling.token).status.c_str());
     STRCMP_EQUAL("EXPIRED", status(silent.token).status.c_str());
+}
+
+// Server-paced polling: every answer says when to ask again, within the
+// contract's bounds, and a client that waits exactly that long between polls
+// keeps its place however long it waits.
+TEST(Queue, AClientThatFollowsPollAfterSecondsIsNeverExpiredAsIdle) {
+    set("queue.capacity", 1);
+    set("queue.idle_seconds", 3);
+    Place a = take(itest::new_user());
+    Place follower = take(itest::new_user());
+    LONGS_EQUAL(1, a.poll);  // max(1, 3 / 3)
+    STRCMP_EQUAL("WAITING", follower.status.c_str());
+    CHECK(follower.poll >= 1 && follower.poll <= 1 && follower.poll <= std::max(1L, follower.wait / 10));
+    Place now = follower;
+    for (int i = 0; i < 5; ++i) {  // 5 s: longer than the idle time, in steps of pollAfterSeconds
+        std::this_thread::sleep_for(std::chrono::seconds(now.poll));
+        now = status(follower.token);
+        STRCMP_EQUAL("WAITING", now.status.c_str());
+        status(a.token);
+    }
+    LONGS_EQUAL(204, leave(a.token));
+    STRCMP_EQUAL("ACTIVE", status(follower.token).status.c_str());
+}
+
+TEST(Queue, PollAfterSecondsStaysWithinItsBoundsAlongTheLine) {
+    set("queue.capacity", 1);
+    take(itest::new_user());
+    std::vector<Place> line;
+    for (int i = 0; i < 30; ++i) line.push_back(take(itest::new_user()));
+    for (const Place& p : line) {
+        CHECK(p.poll >= 1);
+        CHECK(p.poll <= 120 / 3);
+        CHECK(p.poll <= std::max(1L, p.wait / 10));
+    }
+    // Far back it asks less often than at the head (capacity 1 over 600 s).
+    CHECK(line.back().poll > line.front().poll);
 }
 
 TEST(Queue, IdleActiveTicketLosesItsSlot) {

@@ -1,5 +1,8 @@
 #include "rules/queue.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <CppUTest/TestHarness.h>
 
 TEST_GROUP(QueueEstimate){};
@@ -24,4 +27,33 @@ TEST(QueueEstimate, StatusNamesAreTheContracts) {
     STRCMP_EQUAL("WAITING", concert::status_name(concert::QueueStatus::Waiting));
     STRCMP_EQUAL("ACTIVE", concert::status_name(concert::QueueStatus::Active));
     STRCMP_EQUAL("EXPIRED", concert::status_name(concert::QueueStatus::Expired));
+}
+
+TEST_GROUP(QueuePacing){};
+
+TEST(QueuePacing, NeverMoreThanAThirdOfTheIdleTimeSoAFollowerNeverGoesIdle) {
+    LONGS_EQUAL(40, concert::poll_after_seconds(concert::QueueStatus::Waiting, 6000000, 120));
+    LONGS_EQUAL(40, concert::poll_after_seconds(concert::QueueStatus::Active, 0, 120));
+    LONGS_EQUAL(1, concert::poll_after_seconds(concert::QueueStatus::Active, 0, 2));
+}
+
+TEST(QueuePacing, AWaitingTicketAsksAtLeastTenTimesBeforeItsTurn) {
+    LONGS_EQUAL(1, concert::poll_after_seconds(concert::QueueStatus::Waiting, 0, 120));
+    LONGS_EQUAL(1, concert::poll_after_seconds(concert::QueueStatus::Waiting, 19, 120));
+    LONGS_EQUAL(6, concert::poll_after_seconds(concert::QueueStatus::Waiting, 60, 120));
+    LONGS_EQUAL(39, concert::poll_after_seconds(concert::QueueStatus::Waiting, 399, 120));
+}
+
+// The head, the middle and the end of a room of 100,000 under the default
+// settings (capacity 100 over 600 s: 1 admission every 6 s).
+TEST(QueuePacing, BoundsHoldAtTheHeadTheMiddleAndTheEndOfALongLine) {
+    for (std::int64_t position : {1, 2, 10, 50, 66, 67, 1000, 50000, 100000}) {
+        std::int64_t wait = concert::estimate_wait_seconds(position, 0, 100, 600);
+        std::int64_t poll = concert::poll_after_seconds(concert::QueueStatus::Waiting, wait, 120);
+        CHECK_TEXT(poll >= 1, std::to_string(position).c_str());
+        CHECK_TEXT(poll <= 40, std::to_string(position).c_str());
+        CHECK_TEXT(poll <= std::max<std::int64_t>(1, wait / 10), std::to_string(position).c_str());
+    }
+    LONGS_EQUAL(40, concert::poll_after_seconds(concert::QueueStatus::Waiting,
+                                                concert::estimate_wait_seconds(100000, 0, 100, 600), 120));
 }
