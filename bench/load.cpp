@@ -2,7 +2,7 @@
 // tokens and holds, the opening-day race (N requests at once, time until the
 // last answer), and whole purchase journeys.
 //
-//   load tokens  URL USERS_FILE OUT_FILE THREADS          user id lines -> "userId token" lines
+//   load tokens  URL USERS_FILE OUT_FILE THREADS CONCERT  user id lines -> "userId token" lines (that room)
 //   load holds   URL TOKENS_FILE CONCERT FIRST_DATE SEATS OUT_FILE THREADS
 //                                                         "userId token" -> "token reservationId"
 //                                                         (line i holds seat i%SEATS+1 on FIRST_DATE + i/SEATS days)
@@ -95,8 +95,8 @@ std::string bench_secret(const std::string& user) {
     return "us_" + hex + "AAAAAAAAAAA";
 }
 
-std::string token_request(const std::string& user, const std::string& secret) {
-    return "{\"userId\":\"" + user + "\",\"userSecret\":\"" + secret + "\"}";
+std::string token_request(const std::string& user, const std::string& secret, const std::string& concert) {
+    return "{\"userId\":\"" + user + "\",\"userSecret\":\"" + secret + "\",\"concertId\":" + concert + "}";
 }
 
 std::string hold_body(const std::string& concert, const std::string& date, long seat) {
@@ -135,7 +135,7 @@ int write_lines(const std::string& path, const std::vector<std::string>& lines) 
 int tokens(char** a) {
     std::vector<std::string> users = read_lines(a[1]);
     auto out = parallel(a[0], users.size(), std::atoi(a[3]), [&](std::size_t i, Client& c) {
-        Reply r = c.call("POST", "/api/v1/queue/token", token_request(users[i], bench_secret(users[i])));
+        Reply r = c.call("POST", "/api/v1/queue/token", token_request(users[i], bench_secret(users[i]), a[4]));
         return r.status == 200 ? users[i] + " " + field(r.body, "token") : std::string();
     });
     return write_lines(a[2], out);
@@ -227,7 +227,7 @@ int journey(char** a) {
                 std::string date = add_days(first, t + threads * (seat_index / 50));
                 Reply r = c.call("POST", "/api/v1/users", "{\"name\":\"journey\"}");
                 std::string user = field(r.body, "userId");
-                r = c.call("POST", "/api/v1/queue/token", token_request(user, field(r.body, "userSecret")));
+                r = c.call("POST", "/api/v1/queue/token", token_request(user, field(r.body, "userSecret"), concert));
                 std::string token = field(r.body, "token");
                 r = c.call("GET", "/api/v1/concerts/" + concert + "/available-seats?date=" + date, "", token);
                 bool ok = r.status == 200;
@@ -256,7 +256,7 @@ int main(int argc, char** argv) {
     curl_global_init(CURL_GLOBAL_ALL);
     std::string mode = argc > 1 ? argv[1] : "";
     int rc = 2;
-    if (mode == "tokens" && argc == 6) rc = tokens(argv + 2);
+    if (mode == "tokens" && argc == 7) rc = tokens(argv + 2);
     else if (mode == "holds" && argc == 9) rc = holds(argv + 2);
     else if (mode == "race" && argc == 7) rc = race(argv + 2);
     else if (mode == "journey" && argc == 7) rc = journey(argv + 2);

@@ -114,9 +114,11 @@ journeyc=$(add_concert bench-journey 400 50)
 head -n 5000 "$data/users.txt" >"$data/u_main.txt"
 sed -n '5001,19000p' "$data/users.txt" >"$data/u_pay.txt"
 sed -n '19001,21000p' "$data/users.txt" >"$data/u_race.txt"
-build/bench/load tokens "http://127.0.0.1:$port" "$data/u_main.txt" "$data/tokens.txt" 16
-build/bench/load tokens "http://127.0.0.1:$port" "$data/u_pay.txt" "$data/paytokens.txt" 16
-build/bench/load tokens "http://127.0.0.1:$port" "$data/u_race.txt" "$data/racetokens.txt" 16
+# Tokens are of one concert's room each: the main users wait in the small
+# concert's room, the payers in bench-pay's, the racers in bench-race's.
+build/bench/load tokens "http://127.0.0.1:$port" "$data/u_main.txt" "$data/tokens.txt" 16 "$small"
+build/bench/load tokens "http://127.0.0.1:$port" "$data/u_pay.txt" "$data/paytokens.txt" 16 "$payc"
+build/bench/load tokens "http://127.0.0.1:$port" "$data/u_race.txt" "$data/racetokens.txt" 16 "$racec"
 build/bench/load holds "http://127.0.0.1:$port" "$data/paytokens.txt" "$payc" "$first_date" 50 "$data/pay.txt" 16
 # settle: InnoDB writes the freshly loaded pages out before anything is
 # measured, so that every scenario (and the scale run against the small one)
@@ -214,15 +216,15 @@ run() {
   last_requests=$requests
 }
 seat_offset=0
-holds_run() {  # holds on fresh seats each time
-  run "$1" holds.lua BENCH_CONCERT="$2" BENCH_SEATS=50 BENCH_SEAT_OFFSET=$seat_offset
+holds_run() {  # holds on fresh seats each time: NAME CONCERT [ENV=VALUE...]
+  run "$1" holds.lua BENCH_CONCERT="$2" BENCH_SEATS=50 BENCH_SEAT_OFFSET=$seat_offset "${@:3}"
   seat_offset=$((seat_offset + last_requests + 1000))
 }
 
 run "nginx return 200" nginx.lua
 run "ping (our runtime)" ping.lua
 run "GET /queue/status" queue_status.lua
-run "POST /queue/token (fresh users)" token_issue.lua
+run "POST /queue/token (fresh users)" token_issue.lua BENCH_CONCERT="$small"
 run "GET available-seats" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
 holds_run "POST /reservations" "$small"
 run "POST /users/{id}/charge (many users)" charge_many.lua
@@ -243,20 +245,23 @@ if [ "${BENCH_BIG:-1}" = 1 ]; then
   big=$(add_concert bench-big 20000 50)
   # A million tickets behind ours, alive (seen far in the future) and, with
   # admission paused, all still waiting.
-  ctl settings set queue.paused 1
+  # The million wait in the small concert's room, behind the tokens measured.
+  ctl settings set queue.paused 1 --concert "$small"
   redis EVAL "
-    local first = redis.call('INCRBY', '{q}:seq', 1000000) - 999999
+    local first = redis.call('INCRBY', KEYS[1], 1000000) - 999999
     for t = first, first + 999999 do
-      redis.call('ZADD', '{q}:waiting', t, t)
-      redis.call('ZADD', '{q}:seen', 9999999999999, t)
+      redis.call('ZADD', KEYS[2], t, t)
+      redis.call('ZADD', KEYS[3], 9999999999999, t)
     end
-    return redis.call('ZCARD', '{q}:waiting')" 0 >/dev/null
-  log "queue now: $(bin/concertctl queue stats)"
+    return redis.call('ZCARD', KEYS[2])" 3 "{q:$small}:seq" "{q:$small}:waiting" "{q:$small}:seen" >/dev/null
+  log "room now: $(bin/concertctl queue stats --concert "$small")"
+  # The big concert's seats are read and held with tokens of its own room.
+  build/bench/load tokens "http://127.0.0.1:$port" "$data/u_main.txt" "$data/bigtokens.txt" 16 "$big"
   settle
   run "GET /queue/status [big]" queue_status.lua
-  run "GET available-seats [big]" seats.lua BENCH_CONCERT="$big" BENCH_DATES=20000
-  holds_run "POST /reservations [big]" "$big"
-  ctl settings set queue.paused 0
+  run "GET available-seats [big]" seats.lua BENCH_CONCERT="$big" BENCH_DATES=20000 BENCH_TOKENS=bigtokens.txt
+  holds_run "POST /reservations [big]" "$big" BENCH_TOKENS=bigtokens.txt
+  ctl settings set queue.paused 0 --concert "$small"
 fi
 
 # --- pool-size curve ----------------------------------------------------------------

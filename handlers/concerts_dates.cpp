@@ -1,4 +1,4 @@
-// GET /api/v1/concerts/{concertId}/available-dates (ACTIVE)
+// GET /api/v1/concerts/{concertId}/available-dates (ACTIVE, this concert's room)
 //     -> 200 {concertId, availableDates: ["YYYY-MM-DD", ...]} | 400 | 401 | 403 | 404 | 503
 //
 // The concert's dates from today (UTC, database clock) on that still have a
@@ -24,8 +24,10 @@ const std::string kAvailableDates = std::string(
 constexpr const char* kConcertExists = "SELECT 1 FROM concerts WHERE id = ?";
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::require_active(concert::authenticate(request, deps.config, deps.redis));
+    concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
+    concert::require_active(auth);
     std::int64_t concert_id = concert::concert_id_from_path(request.path);
+    concert::require_room(auth, concert_id);
 
     concert::JsonPtr out = concert::new_object();
     concert::add_int(out.get(), "concertId", concert_id);

@@ -1,4 +1,4 @@
-// GET /api/v1/concerts/{concertId}/available-seats?date=YYYY-MM-DD (ACTIVE)
+// GET /api/v1/concerts/{concertId}/available-seats?date=YYYY-MM-DD (ACTIVE, this concert's room)
 //     -> 200 {concertId, date, totalSeats, seats: [{seatNumber, price}]} | 400 | 401 | 403 | 404 | 503
 //
 // The free seats of one date, ascending: the hottest read on opening day,
@@ -26,8 +26,10 @@ constexpr const char* kDateOf =
     "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? WHERE c.id = ?";
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
-    concert::require_active(concert::authenticate(request, deps.config, deps.redis));
+    concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
+    concert::require_active(auth);
     std::int64_t concert_id = concert::concert_id_from_path(request.path);
+    concert::require_room(auth, concert_id);
     std::string date = concert::format_date(concert::date_from_query(request.query));
 
     concert::JsonPtr out = concert::new_object();

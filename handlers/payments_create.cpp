@@ -1,4 +1,4 @@
-// POST /api/v1/payments {reservationId} (ACTIVE) [Idempotency-Key]
+// POST /api/v1/payments {reservationId} (ACTIVE, the hold's room) [Idempotency-Key]
 //     -> 200 {paymentId, reservationId, userId, amount, status: "COMPLETED", paidAt}
 //      | 400 | 401 | 402 | 403 | 404 | 409 | 415 | 503
 //
@@ -48,8 +48,9 @@ constexpr int kSameKeyWaitSeconds = 10;
 // The reservation, its seat and the payer, in one consistent read.
 constexpr const char* kRead =
     "SELECT r.user_id = u.id, r.status, r.version, r.expires_at <= NOW(3), r.price, "
-    "s.id, s.version, u.balance, u.version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f') "
-    "FROM users u LEFT JOIN reservations r ON r.id = ? LEFT JOIN seats s ON s.id = r.seat_id WHERE u.id = ?";
+    "s.id, s.version, u.balance, u.version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f'), d.concert_id "
+    "FROM users u LEFT JOIN reservations r ON r.id = ? LEFT JOIN seats s ON s.id = r.seat_id "
+    "LEFT JOIN concert_dates d ON d.id = s.concert_date_id WHERE u.id = ?";
 
 // One statement debits the payer, sells the seat and marks the hold PAID,
 // or does none of it: each row is found by primary key and guarded by the
@@ -96,6 +97,7 @@ State read_state(concert::Db& db, const std::string& reservation_id, const std::
             l.price = rs->getInt64(5);
             s.seat_id = static_cast<std::int64_t>(rs->getUInt64(6));
             s.seat_version = static_cast<std::int64_t>(rs->getUInt64(7));
+            l.concert_id = static_cast<std::int64_t>(rs->getUInt64(11));
         }
         l.balance = rs->getInt64(8);
         s.user_version = static_cast<std::int64_t>(rs->getUInt64(9));
@@ -110,7 +112,7 @@ State read_state(concert::Db& db, const std::string& reservation_id, const std::
 // gives the ticket back: the token is ACTIVE again for the next try.
 class TicketClaim {
 public:
-    TicketClaim(concert::Redis& redis, std::int64_t ticket) : redis_(redis), ticket_(ticket) {}
+    TicketClaim(concert::Redis& redis, concert::Ticket ticket) : redis_(redis), ticket_(std::move(ticket)) {}
     TicketClaim(const TicketClaim&) = delete;
     TicketClaim& operator=(const TicketClaim&) = delete;
     ~TicketClaim() {
@@ -118,7 +120,8 @@ public:
         try {
             concert::queue_release_payment(redis_, ticket_, id_);
         } catch (const std::exception& e) {  // the claim lapses by itself
-            concert::log_line("payment claim on ticket " + std::to_string(ticket_) + " not released (" + e.what() +
+            concert::log_line("payment claim on ticket " + std::to_string(ticket_.number) + " of room " +
+                              std::to_string(ticket_.concert_id) + " not released (" + e.what() +
                               "); it lapses in " + std::to_string(kClaimMs / 1000) + " s");
         }
     }
@@ -126,13 +129,12 @@ public:
     // Claims the ticket, or throws 403 (not ACTIVE) or 409 (another payment
     // is in flight). A payment in flight with this request's own key is
     // waited for: its answer, once stored, is returned instead.
-    std::optional<concert::Response> claim(concert::Db& db, const concert::KeyedRequest& keyed,
-                                           const std::string& user_id) {
+    std::optional<concert::Response> claim(concert::Db& db, const concert::KeyedRequest& keyed) {
         std::string id = concert::new_uuid();
         std::string tag = keyed.key ? concert::hex_encode(concert::sha256(*keyed.key)).substr(0, 16) : "-";
         auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(kSameKeyWaitSeconds);
         for (;;) {
-            concert::PaymentClaim c = concert::queue_claim_payment(redis_, ticket_, user_id, id, kClaimMs, tag);
+            concert::PaymentClaim c = concert::queue_claim_payment(redis_, ticket_, id, kClaimMs, tag);
             if (c.outcome == concert::ClaimOutcome::Claimed) {
                 id_ = id;
                 return std::nullopt;
@@ -157,7 +159,7 @@ public:
 
 private:
     concert::Redis& redis_;
-    std::int64_t ticket_;
+    concert::Ticket ticket_;
     std::string id_;  // the claim held, if any
 };
 
@@ -169,13 +171,14 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
                                 concert::request_fingerprint("payment", reservation_id)};
 
     // The admission this token is: one order each, also in the database.
-    const std::string admission = std::to_string(auth.ticket) + ":" + std::to_string(auth.issued_at);
+    const std::string admission =
+        std::to_string(auth.concert_id) + ":" + std::to_string(auth.ticket) + ":" + std::to_string(auth.issued_at);
     std::string payment_id;  // of the attempt that paid, for the log
-    TicketClaim ticket(deps.redis, auth.ticket);
-    auto admit = [&] { return ticket.claim(deps.db, keyed, auth.user_id); };
+    TicketClaim ticket(deps.redis, {auth.concert_id, auth.ticket, auth.user_id});
+    auto admit = [&] { return ticket.claim(deps.db, keyed); };
     auto pay = [&](int) -> std::optional<concert::Response> {
         State s = read_state(deps.db, reservation_id, auth.user_id);
-        concert::check_payable(s.lookup);
+        concert::check_payable(s.lookup, auth.concert_id);
         std::int64_t price = s.lookup.price;
         std::int64_t new_balance = s.lookup.balance - price;
         payment_id = concert::new_uuid();
@@ -239,7 +242,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     if (paid.committed) {
         ticket.paid();
         try {
-            concert::queue_expire(deps.redis, auth.ticket, auth.user_id);
+            concert::queue_expire(deps.redis, {auth.concert_id, auth.ticket, auth.user_id});
         } catch (const std::exception& e) {
             concert::log_line("payment " + payment_id + " stands; its queue ticket " +
                               std::to_string(auth.ticket) + " could not be expired now (" + e.what() +

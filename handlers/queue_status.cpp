@@ -1,4 +1,4 @@
-// GET /api/v1/queue/status (any own token) -> 200 {queuePosition, estimatedWaitTime, pollAfterSeconds, status} | 401 | 503
+// GET /api/v1/queue/status (any own token) -> 200 {concertId, queuePosition, estimatedWaitTime, pollAfterSeconds, status, opensAt} | 401 | 503
 //
 // Polling is a request: it keeps a waiting ticket's place. An EXPIRED but
 // genuine token answers 200 with status EXPIRED.
@@ -12,7 +12,7 @@ namespace {
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::TokenClaims claims = concert::token_claims(request, deps.config);
-    concert::QueueView view = concert::queue_status(deps.redis, claims.ticket, claims.user_id);
+    concert::QueueView view = concert::queue_status(deps.redis, {claims.concert_id, claims.ticket, claims.user_id});
 
     concert::JsonPtr out = concert::new_object();
     concert::add_place(out.get(), view);

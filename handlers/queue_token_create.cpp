@@ -1,10 +1,12 @@
-// POST /api/v1/queue/token {userId, userSecret}
-//     -> 200 {token, queuePosition, estimatedWaitTime, pollAfterSeconds, status} | 400 | 401 | 415 | 429 | 503
+// POST /api/v1/queue/token {userId, userSecret, concertId}
+//     -> 200 {token, concertId, queuePosition, estimatedWaitTime, pollAfterSeconds, status, opensAt}
+//      | 400 | 401 | 404 | 415 | 429 | 503
 //
-// Takes a place in the waiting queue, or, while the user's ticket is still
-// WAITING or ACTIVE, returns that same token and place. Only with the user's
-// secret: a wrong or missing one and an unknown user are the same 401
-// "Invalid user secret", so user ids cannot be probed.
+// Takes a place in the concert's waiting room, or, while the user's ticket
+// there is still WAITING or ACTIVE, returns that same token and place. Only
+// with the user's secret: a wrong or missing one and an unknown user are
+// the same 401 "Invalid user secret", so user ids cannot be probed. An
+// unknown concert is 404 "Concert not found".
 
 #include "base/json.hpp"
 #include "rules/token.hpp"
@@ -14,30 +16,37 @@
 
 namespace {
 
-constexpr const char* kSecretOf =
-    "SELECT LOWER(HEX(secret_hash)) FROM users WHERE id = ? AND secret_hash IS NOT NULL";
+// The user's secret hash and whether the concert exists, in one read.
+constexpr const char* kSecretAndConcert =
+    "SELECT (SELECT LOWER(HEX(secret_hash)) FROM users WHERE id = ?), "
+    "EXISTS (SELECT 1 FROM concerts WHERE id = ?)";
 
-void require_secret(concert::Db& db, const concert::TokenRequest& asked) {
-    std::string stored;  // an unknown user is compared with "", which nothing matches
-    db.run(kSecretOf, [&](sql::PreparedStatement& st) {
+void check_request(concert::Db& db, const concert::TokenRequest& asked) {
+    std::string stored;  // no user, or one without a secret: "", which nothing matches
+    bool concert_exists = false;
+    db.run(kSecretAndConcert, [&](sql::PreparedStatement& st) {
         st.setString(1, asked.user_id);
+        st.setInt64(2, asked.concert_id);
         concert::ResultPtr rs(st.executeQuery());
-        if (rs->next()) stored = rs->getString(1);
+        rs->next();
+        if (!rs->isNull(1)) stored = rs->getString(1);
+        concert_exists = rs->getBoolean(2);
         return 0;
     });
     if (!concert::secret_matches(stored, asked.secret)) throw concert::HttpError{401, "Invalid user secret"};
+    if (!concert_exists) throw concert::HttpError{404, "Concert not found"};
 }
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::TokenRequest asked = concert::parse_token_request(request.body);
-    require_secret(deps.db, asked);
+    check_request(deps.db, asked);
     const std::string& user_id = asked.user_id;
 
-    concert::QueueView view = concert::queue_issue(deps.redis, user_id);
+    concert::QueueView view = concert::queue_issue(deps.redis, asked.concert_id, user_id);
     // The token is a pure function of the ticket, so a repeated request
     // gets the very same token.
     std::string token = concert::sign_token(
-        {user_id, view.ticket, view.issued_at, view.issued_at + concert::kTokenLifetimeSeconds},
+        {user_id, asked.concert_id, view.ticket, view.issued_at, view.issued_at + concert::kTokenLifetimeSeconds},
         deps.config.token_secret);
 
     concert::JsonPtr out = concert::new_object();

@@ -1,7 +1,8 @@
 // DELETE /api/v1/queue/token (any own token) -> 204 | 401 | 503
 //
-// Leaves the queue: the token is EXPIRED from now on and its place or slot
-// goes to the next ticket at once. Leaving twice is not an error.
+// Leaves the token's room: the token is EXPIRED from now on and its place or
+// slot goes to the room's next ticket at once; the user's places in other
+// rooms stay. Leaving twice is not an error.
 
 #include "runtime/serve.hpp"
 #include "store/auth.hpp"
@@ -11,7 +12,7 @@ namespace {
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::TokenClaims claims = concert::token_claims(request, deps.config);
-    concert::queue_expire(deps.redis, claims.ticket, claims.user_id);
+    concert::queue_expire(deps.redis, {claims.concert_id, claims.ticket, claims.user_id});
     return concert::json_response(204, "");
 }
 

@@ -1,4 +1,4 @@
-// POST /api/v1/reservations {concertId, date, seatNumber} (ACTIVE)
+// POST /api/v1/reservations {concertId, date, seatNumber} (ACTIVE, that concert's room)
 //     -> 201 {reservationId, concertId, date, seatNumber, status, expiresAt, price}
 //      | 400 | 401 | 403 | 404 | 409 | 503
 //
@@ -105,6 +105,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
     concert::require_active(auth);
     concert::HoldRequest hold = concert::parse_hold_request(request.body);
+    concert::require_room(auth, hold.concert_id);
     const auto& settings = concert::cached_settings(deps.redis);
     std::int64_t hold_seconds = settings.at("hold.seconds");
     std::int64_t max_per_user = settings.at("hold.max_per_user");

@@ -1,5 +1,5 @@
 -- One order per admission, enforced where the money is: a payment records
--- the admission (queue token) it was made with, "<ticket>:<issued at>", and
+-- the admission (queue token) it was made with, "<concert>:<ticket>:<issued at>", and
 -- a user's admission can pay one order only. The Redis claim in front gives
 -- the fast 409; this key holds even when Redis lost the claim or the end of
 -- the ticket (a failover, a timeout between COMMIT and expiry). Payments

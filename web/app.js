@@ -6,7 +6,7 @@
 const state = JSON.parse(localStorage.getItem('concert') || '{}');
 const save = () => localStorage.setItem('concert', JSON.stringify(state));
 const $ = (id) => document.getElementById(id);
-const steps = ['account', 'queue', 'concert', 'seats', 'pay', 'done'];
+const steps = ['account', 'concert', 'queue', 'dates', 'seats', 'pay', 'done'];
 let pollTimer = null;
 let countdownTimer = null;
 
@@ -17,10 +17,12 @@ class ApiError extends Error {
   }
 }
 
-// Calls the API; throws ApiError with the contract's message on failure.
-async function api(method, path, body, key) {
+// Calls the API with the place's token (or another credential, such as the
+// user's secret); throws ApiError with the contract's message on failure.
+async function api(method, path, body, key, credential) {
   const headers = { 'Content-Type': 'application/json' };
-  if (state.token) headers.Authorization = 'Bearer ' + state.token;
+  const bearer = credential || state.token;
+  if (bearer) headers.Authorization = 'Bearer ' + bearer;
   if (key) headers['Idempotency-Key'] = key;
   let response;
   try {
@@ -71,6 +73,12 @@ function handle(error, context) {
     save();
     show('account');
     return say('That user id and secret do not match. Check both, or sign up.', 'error');
+  }
+  if (m === 'Queue token is for another concert') {
+    state.token = null;
+    save();
+    say('That is another concert: join its own line first.', 'error');
+    return loadConcerts();
   }
   if (error.status === 401 || m === 'Queue token is not active' || m === 'Queue token has expired') {
     state.token = null;
@@ -144,7 +152,7 @@ $('secret-continue').addEventListener('click', async () => {
   $('secret-box').hidden = true;
   $('signup-form').hidden = false;
   $('userid-form').hidden = false;
-  try { await takePlace(); } catch (e) { handle(e); }
+  await loadConcerts();
 });
 
 $('userid-form').addEventListener('submit', async (event) => {
@@ -155,14 +163,46 @@ $('userid-form').addEventListener('submit', async (event) => {
     return say('A user id looks like 01a205b4-376c-7510-adb7-2d373dc1d7c1.', 'error');
   }
   if (!secret.startsWith('us_')) return say('Your secret starts with us_ — it was shown when you signed up.', 'error');
+  try {
+    // The secret names its user: a wrong one (or another user's) is caught here.
+    await api('GET', `/users/${id}/balance`, undefined, undefined, secret);
+  } catch (e) {
+    if (e.status === 401 || e.status === 403) return say('That user id and secret do not match. Check both, or sign up.', 'error');
+    return handle(e);
+  }
   Object.assign(state, { userId: id, userSecret: secret, name: null, token: null });
+  save();
+  await loadConcerts();
+});
+
+// --- 2. concert: the public list; each concert has its own line ---------------------
+async function loadConcerts() {
+  try {
+    const { concerts } = await api('GET', '/concerts');
+    const select = $('concert-select');
+    select.replaceChildren(...concerts.map((c) => new Option(c.name, c.concertId)));
+    if (state.concert) select.value = state.concert.id;
+    $('join-line').disabled = !concerts.length;
+    if (!concerts.length) say('There are no concerts on sale right now.', '');
+    show('concert');
+  } catch (e) { handle(e); }
+}
+
+$('join-line').addEventListener('click', async () => {
+  const select = $('concert-select');
+  const concert = { id: Number(select.value), name: select.selectedOptions[0].textContent };
+  if (state.token && (!state.concert || state.concert.id !== concert.id)) state.token = null;  // another room
+  state.concert = concert;
   save();
   try { await takePlace(); } catch (e) { handle(e); }
 });
 
-// --- 2. queue -----------------------------------------------------------------------
+$('other-concert').addEventListener('click', loadConcerts);
+
+// --- 3. queue -----------------------------------------------------------------------
 async function takePlace() {
-  const place = await api('POST', '/queue/token', { userId: state.userId, userSecret: state.userSecret });
+  const place = await api('POST', '/queue/token',
+    { userId: state.userId, userSecret: state.userSecret, concertId: state.concert.id });
   state.token = place.token;
   save();
   onPlace(place);
@@ -171,8 +211,8 @@ async function takePlace() {
 function onPlace(place) {
   clearTimeout(pollTimer);
   if (place.status === 'ACTIVE') {
-    say("It's your turn! Pick a concert and a date.", 'success');
-    return loadConcerts();
+    say(`It's your turn! Pick a date for ${state.concert.name}.`, 'success');
+    return loadDates();
   }
   if (place.status === 'EXPIRED') {
     state.token = null;
@@ -224,18 +264,7 @@ $('leave-queue').addEventListener('click', async () => {
   } catch (e) { handle(e); }
 });
 
-// --- 3. concert and date -------------------------------------------------------------
-async function loadConcerts() {
-  try {
-    const { concerts } = await api('GET', '/concerts');
-    const select = $('concert-select');
-    select.replaceChildren(...concerts.map((c) => new Option(c.name, c.concertId)));
-    if (state.concert) select.value = state.concert.id;
-    show('concert');
-    await loadDates();
-  } catch (e) { handle(e); }
-}
-
+// --- 4. date ---------------------------------------------------------------------------
 // Only the answer to the latest request of a kind may change the page: a
 // slow answer for a concert the visitor has since left must not overwrite.
 const latest = {};
@@ -243,10 +272,8 @@ const begin = (kind) => (latest[kind] = (latest[kind] || 0) + 1);
 const stale = (kind, n) => latest[kind] !== n;
 
 async function loadDates() {
-  const select = $('concert-select');
-  if (!select.value) return say('There are no concerts on sale right now.', '');
-  state.concert = { id: Number(select.value), name: select.selectedOptions[0].textContent };
-  save();
+  $('dates-caption').textContent = state.concert.name;
+  show('dates');
   const n = begin('dates');
   try {
     const { availableDates } = await api('GET', `/concerts/${state.concert.id}/available-dates`);
@@ -263,9 +290,8 @@ async function loadDates() {
     if (!availableDates.length) box.textContent = 'Every date of this concert is sold out.';
   } catch (e) { handle(e); }
 }
-$('concert-select').addEventListener('change', loadDates);
 
-// --- 4. seats -----------------------------------------------------------------------
+// --- 5. seats -----------------------------------------------------------------------
 async function loadSeats() {
   stopCountdown();
   const n = begin('seats');
@@ -383,6 +409,7 @@ $('start-over').addEventListener('click', async () => {
 // --- start: pick up where this browser left off ------------------------------------------
 (async () => {
   if (!state.userId) return show('account');
+  if (!state.concert) return loadConcerts();
   if (!state.token) return takePlace().catch(handle);
   try {
     onPlace(await api('GET', '/queue/status'));

@@ -2,7 +2,7 @@
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
 local tokens, n, step, seats, concert, offset
 function init(args)
-  tokens = lines(data("tokens.txt"))
+  tokens = lines(data(os.getenv("BENCH_TOKENS") or "tokens.txt"))
   step = tonumber(os.getenv("BENCH_THREADS"))
   seats = tonumber(os.getenv("BENCH_SEATS"))
   concert = os.getenv("BENCH_CONCERT")

@@ -2,7 +2,7 @@
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
 local tokens, i, dates, concert
 function init(args)
-  tokens = lines(data("tokens.txt"))
+  tokens = lines(data(os.getenv("BENCH_TOKENS") or "tokens.txt"))
   dates = tonumber(os.getenv("BENCH_DATES"))
   concert = os.getenv("BENCH_CONCERT")
   i = id * 104729

@@ -62,6 +62,12 @@ std::int64_t concert_id_from_path(std::string_view path) {
     return *id;
 }
 
+std::int64_t require_concert_id(const cJSON* body) {
+    std::int64_t id = require_int(body, "concertId", -kMaxJsonInteger, kMaxJsonInteger);
+    if (id < 1) throw HttpError{400, "concertId must be a positive integer"};
+    return id;
+}
+
 Date date_from_query(std::string_view query) {
     auto params = parse_query(query);
     auto it = params.find("date");

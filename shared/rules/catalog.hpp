@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/json.hpp"
+
 namespace concert {
 
 constexpr int kMaxSeatsPerDate = 1000;
@@ -49,6 +51,11 @@ std::optional<std::int64_t> parse_concert_id(std::string_view text);
 // The {concertId} segment of /api/v1/concerts/{concertId}/...; throws
 // HttpError 400 "concertId must be a positive integer".
 std::int64_t concert_id_from_path(std::string_view path);
+
+// The "concertId" field of a request body: a positive integer. Throws
+// HttpError 400 ("concertId is required", "concertId must be an integer",
+// "concertId must be a positive integer").
+std::int64_t require_concert_id(const cJSON* body);
 
 // The date query parameter of available-seats; throws HttpError 400
 // ("date is required", "date must be a real calendar date (YYYY-MM-DD)").

@@ -8,8 +8,7 @@ namespace concert {
 HoldRequest parse_hold_request(std::string_view body) {
     JsonPtr obj = parse_object(body);
     HoldRequest r{};
-    r.concert_id = require_int(obj.get(), "concertId", -kMaxJsonInteger, kMaxJsonInteger);
-    if (r.concert_id < 1) throw HttpError{400, "concertId must be a positive integer"};
+    r.concert_id = require_concert_id(obj.get());
     std::optional<Date> date = parse_date(require_string(obj.get(), "date", 0, 64));
     if (!date) throw HttpError{400, "date must be a real calendar date (YYYY-MM-DD)"};
     r.date = *date;

@@ -25,8 +25,9 @@ std::string parse_payment_request(std::string_view body) {
     return id;
 }
 
-void check_payable(const PaymentLookup& p) {
+void check_payable(const PaymentLookup& p, std::int64_t room) {
     if (!p.mine) throw HttpError{404, "Reservation not found"};
+    if (p.concert_id != room) throw HttpError{403, "Queue token is for another concert"};
     if (p.status == "PAID") throw HttpError{409, "Reservation is already paid"};
     if (p.status != "TEMPORARILY_RESERVED" || p.lapsed) throw HttpError{400, "Reservation has expired"};
     if (p.balance < p.price) throw HttpError{402, "Insufficient balance"};

@@ -30,11 +30,15 @@ std::int64_t poll_after_seconds(QueueStatus status, std::int64_t wait_seconds, s
     return poll;
 }
 
+std::string room_prefix(std::int64_t concert_id) { return "{q:" + std::to_string(concert_id) + "}:"; }
+
 void add_place(cJSON* out, const QueueView& view) {
+    add_int(out, "concertId", view.concert_id);
     add_int(out, "queuePosition", view.position);
     add_int(out, "estimatedWaitTime", view.wait_seconds);
     add_int(out, "pollAfterSeconds", view.poll_after_seconds);
     add_string(out, "status", status_name(view.status));
+    cJSON_AddNullToObject(out, "opensAt");  // no opening is ever pending yet
 }
 
 }  // namespace concert

@@ -4,6 +4,7 @@
 // (store/queue.hpp).
 
 #include <cstdint>
+#include <string>
 
 #include "base/json.hpp"
 
@@ -11,9 +12,21 @@ namespace concert {
 
 enum class QueueStatus { Waiting, Active, Expired };
 
+// One ticket of one room, as a token names it.
+struct Ticket {
+    std::int64_t concert_id;  // the room
+    std::int64_t number;      // in the room's issue order: 1, 2, 3...
+    std::string user_id;      // its holder
+};
+
+// "{q:<concertId>}:": the prefix (and Redis Cluster hash tag) of every key
+// of the concert's waiting room.
+std::string room_prefix(std::int64_t concert_id);
+
 const char* status_name(QueueStatus status);  // "WAITING", "ACTIVE", "EXPIRED"
 
 struct QueueView {
+    std::int64_t concert_id = 0;
     std::int64_t ticket = 0;
     std::int64_t issued_at = 0;  // Unix seconds (Redis clock), for the token
     QueueStatus status = QueueStatus::Expired;
@@ -45,8 +58,8 @@ std::int64_t estimate_wait_seconds(std::int64_t position, std::int64_t admitted_
 // polls a second, not N.
 std::int64_t poll_after_seconds(QueueStatus status, std::int64_t wait_seconds, std::int64_t idle_seconds);
 
-// Adds queuePosition, estimatedWaitTime, pollAfterSeconds and status to a
-// response object.
+// Adds concertId, queuePosition, estimatedWaitTime, pollAfterSeconds,
+// status and opensAt to a response object.
 void add_place(cJSON* out, const QueueView& view);
 
 }  // namespace concert

@@ -42,6 +42,7 @@ JsonPtr json_part(std::string_view encoded) {
 std::string sign_token(const TokenClaims& claims, std::string_view secret) {
     JsonPtr payload = new_object();
     add_string(payload.get(), "sub", claims.user_id);
+    add_int(payload.get(), "cid", claims.concert_id);
     add_int(payload.get(), "tkt", claims.ticket);
     add_int(payload.get(), "iat", claims.issued_at);
     add_int(payload.get(), "exp", claims.expires_at);
@@ -69,8 +70,9 @@ TokenClaims verify_token(std::string_view token, std::string_view secret, std::i
     JsonPtr payload = json_part(token.substr(dot1 + 1, dot2 - dot1 - 1));
     const cJSON* sub = cJSON_GetObjectItemCaseSensitive(payload.get(), "sub");
     if (!cJSON_IsString(sub) || !is_canonical_uuid(sub->valuestring)) throw invalid();
-    TokenClaims claims{sub->valuestring, int_claim(payload.get(), "tkt", 1), int_claim(payload.get(), "iat", 0),
-                       int_claim(payload.get(), "exp", 0)};
+    // A token from before rooms has no "cid": refused, and its holder asks again.
+    TokenClaims claims{sub->valuestring, int_claim(payload.get(), "cid", 1), int_claim(payload.get(), "tkt", 1),
+                       int_claim(payload.get(), "iat", 0), int_claim(payload.get(), "exp", 0)};
     if (claims.expires_at <= now) throw HttpError{401, "Token has expired"};
     return claims;
 }

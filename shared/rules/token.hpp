@@ -16,7 +16,8 @@ constexpr std::int64_t kTokenLifetimeSeconds = 24 * 60 * 60;
 
 struct TokenClaims {
     std::string user_id;     // "sub": canonical UUID
-    std::int64_t ticket;     // "tkt": the queue ticket number
+    std::int64_t concert_id; // "cid": the concert whose waiting room issued it
+    std::int64_t ticket;     // "tkt": the ticket number in that room
     std::int64_t issued_at;  // "iat": Unix seconds
     std::int64_t expires_at; // "exp": Unix seconds
 };

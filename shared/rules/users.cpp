@@ -5,6 +5,7 @@
 #include "base/json.hpp"
 #include "base/text.hpp"
 #include "base/uuid.hpp"
+#include "rules/catalog.hpp"
 
 namespace concert {
 
@@ -100,6 +101,7 @@ TokenRequest parse_token_request(std::string_view body) {
         if (!cJSON_IsString(secret)) throw HttpError{400, "userSecret must be a string"};
         r.secret = secret->valuestring;
     }
+    r.concert_id = require_concert_id(obj.get());
     return r;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Rules for user accounts, free of I/O.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -42,12 +43,14 @@ bool secret_matches(std::string_view stored_hash_hex, std::string_view secret);
 // What a token request asks for.
 struct TokenRequest {
     std::string user_id;
-    std::string secret;  // empty when absent: 401 like a wrong one
+    std::string secret;        // empty when absent: 401 like a wrong one
+    std::int64_t concert_id;   // whose waiting room
 };
 
-// The token request body {"userId": "<uuid>", "userSecret": "us_..."}.
-// Throws HttpError 400 ("userId is required", "userId must be a UUID",
-// "userSecret must be a string").
+// The token request body {"userId": "<uuid>", "userSecret": "us_...",
+// "concertId": N}. Throws HttpError 400 ("userId is required", "userId must
+// be a UUID", "userSecret must be a string", "concertId is required",
+// "concertId must be a positive integer").
 TokenRequest parse_token_request(std::string_view body);
 
 }  // namespace concert

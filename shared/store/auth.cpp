@@ -21,11 +21,16 @@ TokenClaims token_claims(const Request& request, const Config& config) {
 
 Auth authenticate(const Request& request, const Config& config, Redis& redis) {
     TokenClaims claims = token_claims(request, config);
-    return Auth{claims.user_id, claims.ticket, queue_touch(redis, claims.ticket, claims.user_id)};
+    return Auth{claims.user_id, claims.concert_id, claims.ticket,
+                queue_touch(redis, {claims.concert_id, claims.ticket, claims.user_id})};
 }
 
 void require_active(const Auth& auth) {
     if (auth.status != QueueStatus::Active) throw HttpError{403, "Queue token is not active"};
+}
+
+void require_room(const Auth& auth, std::int64_t concert_id) {
+    if (auth.concert_id != concert_id) throw HttpError{403, "Queue token is for another concert"};
 }
 
 void require_live(const Auth& auth) {

@@ -16,20 +16,28 @@ namespace concert {
 
 struct Auth {
     std::string user_id;
+    std::int64_t concert_id;  // the room the token is of
     std::int64_t ticket;
     QueueStatus status;
+
+    Ticket queue_ticket() const { return {concert_id, ticket, user_id}; }
 };
 
 // The verified claims of the request's bearer token; no I/O. Throws
 // HttpError 401 for a missing, malformed, forged or expired token.
 TokenClaims token_claims(const Request& request, const Config& config);
 
-// token_claims() plus the ticket's queue status in one Redis round trip,
-// which also counts as the holder's request (keeps an idle ticket alive).
+// token_claims() plus the ticket's status in its room, in one Redis round
+// trip, which also counts as the holder's request (keeps an idle ticket
+// alive).
 Auth authenticate(const Request& request, const Config& config, Redis& redis);
 
 // 403 "Queue token is not active" unless the token is ACTIVE.
 void require_active(const Auth& auth);
+
+// 403 "Queue token is for another concert" unless the token is of this
+// concert's room (checked before anything about the concert is read).
+void require_room(const Auth& auth, std::int64_t concert_id);
 
 // 403 "Queue token has expired" unless the token is WAITING or ACTIVE
 // (routes that are not behind the queue, such as balance and charge).

@@ -1,18 +1,23 @@
 #include "store/queue.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
+#include "base/text.hpp"
 #include "store/settings.hpp"
 
 namespace concert {
 
 namespace {
 
-const std::vector<std::string> kKeys = {"{q}:seq",      "{q}:waiting",  "{q}:active",
-                                        "{q}:seen",     "{q}:admits",   "{q}:admitted",
-                                        "{q}:admitted_total", kSettingsKey, "{q}:owner",
-                                        "{q}:paying"};
+// KEYS[1..10] of every room script, in the prelude's order.
+std::vector<std::string> room_keys(std::int64_t concert_id) {
+    std::string p = room_prefix(concert_id);
+    return {p + "seq",      p + "waiting",  p + "active",         p + "seen",  p + "admits",
+            p + "admitted", p + "admitted_total", room_settings_key(concert_id), p + "owner", p + "paying"};
+}
 
 std::string setting_default(const char* name) { return std::to_string(find_setting(name)->default_value); }
 
@@ -25,17 +30,20 @@ local K_ADMITS, K_ADMITTED, K_TOTAL, K_SETTINGS = KEYS[5], KEYS[6], KEYS[7], KEY
 local K_OWNER, K_PAYING = KEYS[9], KEYS[10]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+-- The room's own settings win over the global ones, which the caller passes
+-- as the last four arguments (they live in another slot).
 local s = redis.call('HMGET', K_SETTINGS, 'queue.capacity', 'queue.active_seconds',
                       'queue.idle_seconds', 'queue.paused')
+local G = #ARGV - 3
 local function num(v, default)
   local n = tonumber(v)
   if n == nil or n < 0 then return default end
   return math.floor(n)
 end
-local capacity = num(s[1], )lua" + setting_default("queue.capacity") + R"lua()
-local active_s = num(s[2], )lua" + setting_default("queue.active_seconds") + R"lua()
-local idle_ms = num(s[3], )lua" + setting_default("queue.idle_seconds") + R"lua() * 1000
-local paused = num(s[4], )lua" + setting_default("queue.paused") + R"lua()
+local capacity = num(s[1], num(ARGV[G], )lua" + setting_default("queue.capacity") + R"lua())
+local active_s = num(s[2], num(ARGV[G + 1], )lua" + setting_default("queue.active_seconds") + R"lua())
+local idle_ms = num(s[3], num(ARGV[G + 2], )lua" + setting_default("queue.idle_seconds") + R"lua()) * 1000
+local paused = num(s[4], num(ARGV[G + 3], )lua" + setting_default("queue.paused") + R"lua())
 
 -- The ticket leaves its place or its slot for good.
 local function forget(t)
@@ -117,7 +125,7 @@ end
 )lua";
 }
 
-// KEYS[11] = {q}:u:<userId>; ARGV[1] = userId.
+// KEYS[11] = the room's {q:N}:u:<userId>; ARGV[1] = userId.
 const Script& issue_script() {
     static const Script script(prelude() + R"lua(
 local user = ARGV[1]
@@ -204,7 +212,7 @@ return 1
     return script;
 }
 
-// KEYS[11] = {q}:u:<userId>; ARGV[1] = userId.
+// KEYS[11] = the room's {q:N}:u:<userId>; ARGV[1] = userId.
 const Script& forget_user_script() {
     static const Script script(prelude() + R"lua(
 local held = redis.call('GET', KEYS[11])
@@ -246,8 +254,9 @@ QueueStatus parse_status(const redisReply* reply) {
     return QueueStatus::Expired;
 }
 
-QueueView parse_view(const redisReply* reply) {
+QueueView parse_view(std::int64_t concert_id, const redisReply* reply) {
     QueueView v;
+    v.concert_id = concert_id;
     v.ticket = integer_at(reply, 0);
     v.issued_at = integer_at(reply, 1);
     v.status = parse_status(reply->element[2]);
@@ -260,33 +269,72 @@ QueueView parse_view(const redisReply* reply) {
     return v;
 }
 
+// Runs one of the room scripts on the room's keys (and 'extra_key' as
+// KEYS[11]), with the script's own arguments followed by the global queue
+// settings as this process last read them (within a second).
+ReplyPtr run(Redis& redis, const Script& script, std::int64_t concert_id, std::vector<std::string> args,
+             const std::string& extra_key = "") {
+    std::vector<std::string> keys = room_keys(concert_id);
+    if (!extra_key.empty()) keys.push_back(extra_key);
+    const auto& global = cached_settings(redis);
+    for (const char* name : {"queue.capacity", "queue.active_seconds", "queue.idle_seconds", "queue.paused"}) {
+        args.push_back(std::to_string(global.at(name)));
+    }
+    return redis.eval(script, keys, args);
+}
+
+std::string user_key(std::int64_t concert_id, const std::string& user_id) {
+    return room_prefix(concert_id) + "u:" + user_id;
+}
+
+// Every key of the keyspace that matches 'pattern', by SCAN (a few keys a
+// step, never a long command): for operators' commands, never a request.
+std::vector<std::string> scan(Redis& redis, const std::string& pattern) {
+    std::vector<std::string> out;
+    std::string cursor = "0";
+    do {
+        ReplyPtr reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) throw std::runtime_error("queue: bad SCAN reply");
+        cursor.assign(reply->element[0]->str, reply->element[0]->len);
+        const redisReply* keys = reply->element[1];
+        for (std::size_t i = 0; i < keys->elements; ++i) out.emplace_back(keys->element[i]->str, keys->element[i]->len);
+    } while (cursor != "0");
+    return out;
+}
+
+// The concert id of a room key "{q:N}:...", or 0.
+std::int64_t room_of(const std::string& key) {
+    if (key.rfind("{q:", 0) != 0) return 0;
+    std::size_t end = key.find('}');
+    std::optional<std::int64_t> id = parse_decimal(key.substr(3, end == std::string::npos ? 0 : end - 3));
+    return id && *id > 0 ? *id : 0;
+}
+
 }  // namespace
 
-QueueView queue_issue(Redis& redis, const std::string& user_id) {
-    std::vector<std::string> keys = kKeys;
-    keys.push_back("{q}:u:" + user_id);
-    ReplyPtr reply = redis.eval(issue_script(), keys, {user_id});
-    return parse_view(reply.get());
+QueueView queue_issue(Redis& redis, std::int64_t concert_id, const std::string& user_id) {
+    ReplyPtr reply = run(redis, issue_script(), concert_id, {user_id}, user_key(concert_id, user_id));
+    return parse_view(concert_id, reply.get());
 }
 
-QueueView queue_status(Redis& redis, std::int64_t ticket, const std::string& user_id) {
-    ReplyPtr reply = redis.eval(status_script(), kKeys, {std::to_string(ticket), user_id});
-    return parse_view(reply.get());
+QueueView queue_status(Redis& redis, const Ticket& t) {
+    ReplyPtr reply = run(redis, status_script(), t.concert_id, {std::to_string(t.number), t.user_id});
+    return parse_view(t.concert_id, reply.get());
 }
 
-QueueStatus queue_touch(Redis& redis, std::int64_t ticket, const std::string& user_id) {
-    ReplyPtr reply = redis.eval(touch_script(), kKeys, {std::to_string(ticket), user_id});
+QueueStatus queue_touch(Redis& redis, const Ticket& t) {
+    ReplyPtr reply = run(redis, touch_script(), t.concert_id, {std::to_string(t.number), t.user_id});
     return parse_status(reply.get());
 }
 
-void queue_expire(Redis& redis, std::int64_t ticket, const std::string& user_id) {
-    redis.eval(expire_script(), kKeys, {std::to_string(ticket), user_id});
+void queue_expire(Redis& redis, const Ticket& t) {
+    run(redis, expire_script(), t.concert_id, {std::to_string(t.number), t.user_id});
 }
 
-PaymentClaim queue_claim_payment(Redis& redis, std::int64_t ticket, const std::string& user_id,
-                                 const std::string& claim_id, std::int64_t lifetime_ms, const std::string& key_tag) {
-    ReplyPtr reply = redis.eval(claim_script(), kKeys,
-                                {std::to_string(ticket), user_id, claim_id, std::to_string(lifetime_ms), key_tag});
+PaymentClaim queue_claim_payment(Redis& redis, const Ticket& t, const std::string& claim_id, std::int64_t lifetime_ms,
+                                 const std::string& key_tag) {
+    ReplyPtr reply = run(redis, claim_script(), t.concert_id,
+                         {std::to_string(t.number), t.user_id, claim_id, std::to_string(lifetime_ms), key_tag});
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) throw std::runtime_error("queue: bad claim reply");
     std::string outcome(reply->element[0]->str, reply->element[0]->len);
     std::string in_flight(reply->element[1]->str, reply->element[1]->len);
@@ -295,18 +343,27 @@ PaymentClaim queue_claim_payment(Redis& redis, std::int64_t ticket, const std::s
     return {ClaimOutcome::NotActive, ""};
 }
 
-void queue_release_payment(Redis& redis, std::int64_t ticket, const std::string& claim_id) {
-    redis.eval(release_script(), kKeys, {std::to_string(ticket), claim_id});
+void queue_release_payment(Redis& redis, const Ticket& t, const std::string& claim_id) {
+    run(redis, release_script(), t.concert_id, {std::to_string(t.number), claim_id});
 }
 
 void queue_forget_user(Redis& redis, const std::string& user_id) {
-    std::vector<std::string> keys = kKeys;
-    keys.push_back("{q}:u:" + user_id);
-    redis.eval(forget_user_script(), keys, {user_id});
+    for (const std::string& key : scan(redis, "{q:*}:u:" + user_id)) {
+        if (std::int64_t concert_id = room_of(key)) run(redis, forget_user_script(), concert_id, {user_id}, key);
+    }
 }
 
-QueueStats queue_stats(Redis& redis) {
-    ReplyPtr reply = redis.eval(stats_script(), kKeys, {});
+std::vector<std::int64_t> queue_rooms(Redis& redis) {
+    std::vector<std::int64_t> rooms;
+    for (const std::string& key : scan(redis, "{q:*}:seq")) {
+        if (std::int64_t concert_id = room_of(key)) rooms.push_back(concert_id);
+    }
+    std::sort(rooms.begin(), rooms.end());
+    return rooms;
+}
+
+QueueStats queue_stats(Redis& redis, std::int64_t concert_id) {
+    ReplyPtr reply = run(redis, stats_script(), concert_id, {});
     return QueueStats{integer_at(reply.get(), 0), integer_at(reply.get(), 1), integer_at(reply.get(), 2),
                       integer_at(reply.get(), 3), integer_at(reply.get(), 4)};
 }

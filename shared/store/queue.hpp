@@ -1,54 +1,59 @@
 #pragma once
-// The waiting queue, kept in Redis; its pure arithmetic is rules/queue.hpp.
-// Every step that reads and changes it is one Lua script, so any number of
-// processes on any number of hosts may run them at once; Redis's own clock
-// (TIME) decides queue time.
+// The waiting rooms, one per concert, kept in Redis; their pure arithmetic
+// is rules/queue.hpp. Every step that reads and changes a room is one Lua
+// script, so any number of processes on any number of hosts may run them at
+// once; Redis's own clock (TIME) decides queue time.
 //
-// Keys (all share the hash tag {q}, so they live in one Redis Cluster slot):
-//   {q}:seq             ticket counter (INCR)
-//   {q}:waiting         ZSET ticket -> ticket: tickets in line, in issue order
-//   {q}:active          ZSET ticket -> ms when its ACTIVE time ends
-//   {q}:seen            ZSET ticket -> ms of the ticket's last request (waiting and active)
-//   {q}:admits          ZSET ticket -> ms of admission, the last minute only
-//   {q}:admitted        the highest ticket admitted so far
-//   {q}:admitted_total  how many tickets were ever admitted
-//   {q}:owner           HASH ticket -> userId of every live ticket
-//   {q}:paying          HASH ticket -> "until_ms claimId keyTag": a payment in flight
-//   {q}:u:<userId>      "ticket iat" of the user's latest ticket (24 h)
-//   {q}:settings        the runtime settings hash (store/settings.hpp)
+// A room's keys share the hash tag {q:<concertId>}, so each room is one
+// Redis Cluster slot and rooms spread over a cluster's shards:
+//   {q:N}:seq             ticket counter (INCR)
+//   {q:N}:waiting         ZSET ticket -> ticket: tickets in line, in issue order
+//   {q:N}:active          ZSET ticket -> ms when its ACTIVE time ends
+//   {q:N}:seen            ZSET ticket -> ms of the ticket's last request (waiting and active)
+//   {q:N}:admits          ZSET ticket -> ms of admission, the last minute only
+//   {q:N}:admitted        the highest ticket admitted so far
+//   {q:N}:admitted_total  how many tickets were ever admitted
+//   {q:N}:owner           HASH ticket -> userId of every live ticket
+//   {q:N}:paying          HASH ticket -> "until_ms claimId keyTag": a payment in flight
+//   {q:N}:settings        HASH the room's own queue.* settings (store/settings.hpp)
+//   {q:N}:u:<userId>      "ticket iat" of the user's latest ticket in the room (24 h)
+// The global settings ({q}:settings) live in another slot: each script gets
+// their values as arguments, read by this process at most a second ago.
 //
-// A token names a ticket and a user; a ticket only answers to its owner, so
-// a token that outlived its Redis data (ticket numbers start again from 1)
-// never inherits someone else's place.
+// A token names a room, a ticket and a user; a ticket only answers to its
+// owner, so a token that outlived its Redis data (ticket numbers start again
+// from 1) never inherits someone else's place.
 //
-// A ticket is alive while it is in {q}:seen. It leaves (DELETE, payment, its
-// ACTIVE time or idle time running out) by being removed from all three
+// A ticket is alive while it is in {q:N}:seen. It leaves (DELETE, payment,
+// its ACTIVE time or idle time running out) by being removed from all three
 // sets, so admission, which pops the lowest waiting ticket, never meets it.
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "rules/queue.hpp"
 #include "store/redis.hpp"
 
 namespace concert {
 
-// The user's live ticket if there is one (WAITING or ACTIVE, same place),
-// else a new one at the back. Admits as far as capacity allows first.
-QueueView queue_issue(Redis& redis, const std::string& user_id);
+// The user's live ticket in the concert's room if there is one (WAITING or
+// ACTIVE, same place), else a new one at the back. Admits as far as the
+// room's capacity allows first.
+QueueView queue_issue(Redis& redis, std::int64_t concert_id, const std::string& user_id);
 
 // The ticket's status and place after admitting what capacity allows; counts
 // as a request of the ticket's holder (stamps its last-seen time).
-QueueView queue_status(Redis& redis, std::int64_t ticket, const std::string& user_id);
+QueueView queue_status(Redis& redis, const Ticket& ticket);
 
 // The ticket's status in one round trip, stamping its last-seen time: what
 // every authenticated route asks. Does not admit.
-QueueStatus queue_touch(Redis& redis, std::int64_t ticket, const std::string& user_id);
+QueueStatus queue_touch(Redis& redis, const Ticket& ticket);
 
 // Ends the ticket (leave, or paid): EXPIRED from now on, its slot or place
-// goes to the next ticket at once. Idempotent; a ticket of another user is
-// left alone.
-void queue_expire(Redis& redis, std::int64_t ticket, const std::string& user_id);
+// goes to the room's next ticket at once. Idempotent; a ticket of another
+// user is left alone. Other rooms are not touched.
+void queue_expire(Redis& redis, const Ticket& ticket);
 
 // One order per admission: a payment claims its ticket before it touches
 // the database, in one step that also checks the ticket is ACTIVE (and
@@ -60,18 +65,22 @@ struct PaymentClaim {
     ClaimOutcome outcome;
     std::string in_flight_tag;  // Busy: the key tag the payment in flight gave
 };
-PaymentClaim queue_claim_payment(Redis& redis, std::int64_t ticket, const std::string& user_id,
-                                 const std::string& claim_id, std::int64_t lifetime_ms, const std::string& key_tag);
+PaymentClaim queue_claim_payment(Redis& redis, const Ticket& ticket, const std::string& claim_id,
+                                 std::int64_t lifetime_ms, const std::string& key_tag);
 
 // Gives the ticket back after a payment that did not happen: ACTIVE again
 // for the next try. Only the claim 'claim_id' is released.
-void queue_release_payment(Redis& redis, std::int64_t ticket, const std::string& claim_id);
+void queue_release_payment(Redis& redis, const Ticket& ticket, const std::string& claim_id);
 
-// Ends the user's live ticket, whatever token carries it (an operator
-// revoking a leaked secret): its tokens are EXPIRED from now on.
+// Ends the user's live tickets in every room (an operator revoking a leaked
+// secret): their tokens are EXPIRED from now on. Finds the rooms by SCAN:
+// for operators, never on a request's path.
 void queue_forget_user(Redis& redis, const std::string& user_id);
 
-// Counters for operators, without scanning tickets.
-QueueStats queue_stats(Redis& redis);
+// A room's counters for operators, without scanning tickets.
+QueueStats queue_stats(Redis& redis, std::int64_t concert_id);
+
+// Every room that ever issued a ticket, by SCAN, ascending.
+std::vector<std::int64_t> queue_rooms(Redis& redis);
 
 }  // namespace concert

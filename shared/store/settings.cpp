@@ -2,12 +2,14 @@
 
 #include <chrono>
 
+#include "rules/queue.hpp"
+
 namespace concert {
 
-std::map<std::string, std::int64_t> load_settings(Redis& redis) {
-    std::map<std::string, std::int64_t> out;
-    for (const SettingSpec& s : kSettings) out[s.name] = s.default_value;
-    ReplyPtr reply = redis.command({"HGETALL", kSettingsKey});
+namespace {
+
+// Adds the valid name/value pairs of an HGETALL reply to 'out'.
+void read_values(const redisReply* reply, std::map<std::string, std::int64_t>& out) {
     for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
         std::string_view name(reply->element[i]->str, reply->element[i]->len);
         const SettingSpec* spec = find_setting(name);
@@ -18,6 +20,32 @@ std::map<std::string, std::int64_t> load_settings(Redis& redis) {
             // keep the default: a hand-edited bad value must not stop the service
         }
     }
+}
+
+// The spec of a setting a room may override, or SettingError.
+const SettingSpec& room_setting(std::string_view name) {
+    const SettingSpec* spec = find_setting(name);
+    if (spec == nullptr) throw SettingError("unknown setting: " + std::string(name));
+    if (std::string_view(spec->name).rfind("queue.", 0) != 0) {
+        throw SettingError(std::string(spec->name) + " is global: only queue.* settings can be set for one concert");
+    }
+    return *spec;
+}
+
+}  // namespace
+
+std::string room_settings_key(std::int64_t concert_id) { return room_prefix(concert_id) + "settings"; }
+
+std::map<std::string, std::int64_t> load_settings(Redis& redis) {
+    std::map<std::string, std::int64_t> out;
+    for (const SettingSpec& s : kSettings) out[s.name] = s.default_value;
+    read_values(redis.command({"HGETALL", kSettingsKey}).get(), out);
+    return out;
+}
+
+std::map<std::string, std::int64_t> load_room_overrides(Redis& redis, std::int64_t concert_id) {
+    std::map<std::string, std::int64_t> out;
+    read_values(redis.command({"HGETALL", room_settings_key(concert_id)}).get(), out);
     return out;
 }
 
@@ -32,11 +60,16 @@ const std::map<std::string, std::int64_t>& cached_settings(Redis& redis) {
     return copy;
 }
 
-void store_setting(Redis& redis, std::string_view name, std::string_view value) {
-    const SettingSpec* spec = find_setting(name);
+void store_setting(Redis& redis, std::string_view name, std::string_view value,
+                   std::optional<std::int64_t> concert_id) {
+    const SettingSpec* spec = concert_id ? &room_setting(name) : find_setting(name);
     if (spec == nullptr) throw SettingError("unknown setting: " + std::string(name));
     std::int64_t v = parse_setting_value(*spec, value);
-    redis.command({"HSET", kSettingsKey, spec->name, std::to_string(v)});
+    redis.command({"HSET", concert_id ? room_settings_key(*concert_id) : kSettingsKey, spec->name, std::to_string(v)});
+}
+
+void unset_room_setting(Redis& redis, std::string_view name, std::int64_t concert_id) {
+    redis.command({"HDEL", room_settings_key(concert_id), room_setting(name).name});
 }
 
 }  // namespace concert

@@ -87,18 +87,25 @@ async function signUp(page, name) {
   return shown;
 }
 
-// A user made through the API, and their token: { userId, userSecret, token }.
-async function apiUser(name) {
+// A user made through the API, and their token of the concert's room:
+// { userId, userSecret, token }.
+async function apiUser(name, concertId) {
   const user = (await api('POST', '/users', { name })).body;
-  const place = await api('POST', '/queue/token', { userId: user.userId, userSecret: user.userSecret });
+  const place = await api('POST', '/queue/token', { userId: user.userId, userSecret: user.userSecret, concertId });
   return { ...user, token: place.body.token };
+}
+
+// From the public concert list, into the concert's own line.
+async function joinLine(page, concert) {
+  await page.locator('#step-concert').waitFor();
+  await page.selectOption('#concert-select', { label: concert.name });
+  await page.click('#join-line');
 }
 
 async function signUpAndReachSeats(page, concert, name) {
   await page.goto(BASE);
   await signUp(page, name);
-  await page.locator('#step-concert').waitFor();
-  await page.selectOption('#concert-select', { label: concert.name });
+  await joinLine(page, concert);
   await page.locator('#dates button', { hasText: concert.date }).click();
   await page.locator('#step-seats').waitFor();
 }
@@ -133,8 +140,10 @@ test('a new visitor signs up, queues, picks a seat, charges, pays and sees the c
   assert.match(await page.textContent('#secret-value'), /^us_[A-Za-z0-9_-]{43}$/);
   await page.click('#secret-continue');
   await page.locator('#step-concert').waitFor();
-  await shot(page, '02-journey-active-pick-concert');
-  await page.selectOption('#concert-select', { label: concert.name });
+  await shot(page, '02-journey-pick-concert');
+  await joinLine(page, concert);
+  await page.locator('#dates button', { hasText: concert.date }).waitFor();
+  await shot(page, '02b-journey-active-pick-date');
   await page.locator('#dates button', { hasText: concert.date }).click();
   await page.locator('#seat-map button[data-seat="5"]').waitFor();
   assert.equal(await page.locator('#seat-map button').count(), 12);
@@ -154,7 +163,7 @@ test('a new visitor signs up, queues, picks a seat, charges, pays and sees the c
   assert.match(await page.textContent('#done-payment'), /^[0-9a-f-]{36} \(30,000 KRW/);
   await shot(page, '05-journey-paid');
   // The seat is sold for everyone.
-  const other = (await apiUser('x')).token;
+  const other = (await apiUser('x', concert.id)).token;
   const seats = await api('GET', `/concerts/${concert.id}/available-seats?date=${concert.date}`, null, other);
   assert.ok(!seats.body.seats.some((s) => s.seatNumber === 5));
   await done(page);
@@ -200,27 +209,26 @@ test('a hold that runs out while the page is open sends the visitor back to the 
 });
 
 test('a waiting visitor watching the page becomes active and moves on by itself', async () => {
-  await setting('queue.capacity', 1);
-  try {
-    redis('DEL', '{q}:waiting', '{q}:active', '{q}:seen', '{q}:owner');  // an empty line
-    const firstToken = (await apiUser('First in line')).token;
-    const page = await newPage(PHONE);
-    await page.goto(BASE);
-    await signUp(page, 'Patient Visitor');
-    await page.locator('#step-queue').waitFor();
-    assert.equal(await page.textContent('#queue-position'), 'number 1');
-    await shot(page, '10-queue-waiting');
-    assert.equal((await api('DELETE', '/queue/token', null, firstToken)).status, 204);
-    await page.locator('#step-concert').waitFor({ timeout: 10000 });
-    await shot(page, '11-queue-now-active');
-    await done(page);
-  } finally {
-    await setting('queue.capacity', 1000);
-  }
+  const concert = addConcert(4, 10000);
+  // This concert's room admits one at a time (its own setting, read at once).
+  redis('HSET', `{q:${concert.id}}:settings`, 'queue.capacity', '1');
+  const firstToken = (await apiUser('First in line', concert.id)).token;
+  const page = await newPage(PHONE);
+  await page.goto(BASE);
+  await signUp(page, 'Patient Visitor');
+  await joinLine(page, concert);
+  await page.locator('#step-queue').waitFor();
+  assert.equal(await page.textContent('#queue-position'), 'number 1');
+  await shot(page, '10-queue-waiting');
+  assert.equal((await api('DELETE', '/queue/token', null, firstToken)).status, 204);
+  await page.locator('#step-dates').waitFor({ timeout: 10000 });
+  await shot(page, '11-queue-now-active');
+  await done(page);
 });
 
 test('a returning visitor comes back with user id and secret; a wrong secret is told plainly', async () => {
   const user = (await api('POST', '/users', { name: 'Returning' })).body;
+  const concert = addConcert(4, 10000);
   const page = await newPage(DESKTOP);
   await page.goto(BASE);
   await page.fill('#userid-input', user.userId);
@@ -232,7 +240,8 @@ test('a returning visitor comes back with user id and secret; a wrong secret is 
   await page.fill('#userid-input', user.userId);
   await page.fill('#secret-input', user.userSecret);
   await page.click('#userid-form button');
-  await page.locator('#step-concert').waitFor();
+  await joinLine(page, concert);
+  await page.locator('#step-dates').waitFor();
   await shot(page, '13-return-with-secret');
   await done(page);
 });

@@ -1,5 +1,6 @@
 // Concerts, dates and seats through nginx, and `concertctl concert add`.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,11 +50,14 @@ void set_seats(long concert, const std::string& date, const std::string& numbers
 }  // namespace
 
 TEST_GROUP(Catalog) {
-    std::string token;
-    void setup() override {
-        itest::redis().command({"FLUSHDB"});
-        token = itest::active_token();
+    std::map<long, std::string> tokens;
+    void setup() override { itest::redis().command({"FLUSHDB"}); }
+    // An ACTIVE token of the concert's room (one per concert and test).
+    std::string token_for(long concert) {
+        std::string& token = tokens[concert];
+        if (token.empty()) token = itest::active_token(concert);
         CHECK(!token.empty());
+        return token;
     }
     void teardown() override {
         itest::redis().command({"FLUSHDB"});
@@ -80,12 +84,12 @@ TEST(Catalog, DatesAreTodayOnwardAscending) {
                 ", CURRENT_DATE() - INTERVAL 1 DAY, 1)");
     itest::exec("INSERT INTO seats (concert_date_id, seat_number, price) SELECT id, 1, 5 FROM concert_dates "
                 "WHERE concert_id = " + std::to_string(id) + " AND play_date < CURRENT_DATE()");
-    STRCMP_EQUAL(("[\"" + itest::day(0) + "\",\"" + itest::day(1) + "\",\"" + itest::day(3) + "\"]").c_str(), dates_of(id, token).c_str());
+    STRCMP_EQUAL(("[\"" + itest::day(0) + "\",\"" + itest::day(1) + "\",\"" + itest::day(3) + "\"]").c_str(), dates_of(id, token_for(id)).c_str());
 }
 
 TEST(Catalog, SeatsAreListedWithTotalAndPrice) {
     long id = itest::add_concert("--name Seats --dates " + itest::day(2) + " --seats 3 --price 70000");
-    itest::Reply r = get(seats_path(id, itest::day(2)), token);
+    itest::Reply r = get(seats_path(id, itest::day(2)), token_for(id));
     LONGS_EQUAL(200, r.status);
     STRCMP_EQUAL(("{\"concertId\":" + std::to_string(id) + ",\"date\":\"" + itest::day(2) +
                   "\",\"totalSeats\":3,\"seats\":[{\"seatNumber\":1,\"price\":70000},"
@@ -95,7 +99,7 @@ TEST(Catalog, SeatsAreListedWithTotalAndPrice) {
 
 TEST(Catalog, DefaultsAreFiftySeatsAtOneHundredThousand) {
     long id = itest::add_concert("--name Defaults --dates " + itest::day(2));
-    itest::Reply r = get(seats_path(id, itest::day(2)), token);
+    itest::Reply r = get(seats_path(id, itest::day(2)), token_for(id));
     STRCMP_CONTAINS("\"totalSeats\":50", r.body.c_str());
     STRCMP_CONTAINS("{\"seatNumber\":50,\"price\":100000}", r.body.c_str());
 }
@@ -105,7 +109,7 @@ TEST(Catalog, HeldSeatIsTakenUntilItsHoldExpires) {
     set_seats(id, itest::day(2), "1", "HELD", "NOW(3) + INTERVAL 1 HOUR");
     set_seats(id, itest::day(2), "2", "HELD", "NOW(3) - INTERVAL 1 SECOND");
     set_seats(id, itest::day(2), "3", "SOLD", "NULL");
-    STRCMP_EQUAL("2,4", seat_numbers(get(seats_path(id, itest::day(2)), token)).c_str());
+    STRCMP_EQUAL("2,4", seat_numbers(get(seats_path(id, itest::day(2)), token_for(id))).c_str());
 }
 
 TEST(Catalog, SoldOutOrFullyHeldDatesAreNotListed) {
@@ -113,8 +117,8 @@ TEST(Catalog, SoldOutOrFullyHeldDatesAreNotListed) {
     set_seats(id, itest::day(1), "1,2", "SOLD", "NULL");
     set_seats(id, itest::day(2), "1", "SOLD", "NULL");
     set_seats(id, itest::day(2), "2", "HELD", "NOW(3) + INTERVAL 1 HOUR");
-    STRCMP_EQUAL(("[\"" + itest::day(3) + "\"]").c_str(), dates_of(id, token).c_str());
-    itest::Reply r = get(seats_path(id, itest::day(1)), token);
+    STRCMP_EQUAL(("[\"" + itest::day(3) + "\"]").c_str(), dates_of(id, token_for(id)).c_str());
+    itest::Reply r = get(seats_path(id, itest::day(1)), token_for(id));
     LONGS_EQUAL(200, r.status);
     STRCMP_CONTAINS("\"totalSeats\":2,\"seats\":[]", r.body.c_str());
 }
@@ -122,7 +126,7 @@ TEST(Catalog, SoldOutOrFullyHeldDatesAreNotListed) {
 TEST(Catalog, ConcertWithNoDatesLeftIsAnEmptyList) {
     long id = itest::add_concert("--name Gone --dates " + itest::day(1) + " --seats 1");
     set_seats(id, itest::day(1), "1", "SOLD", "NULL");
-    STRCMP_EQUAL("[]", dates_of(id, token).c_str());
+    STRCMP_EQUAL("[]", dates_of(id, token_for(id)).c_str());
 }
 
 TEST(Catalog, TokenIsRequiredAndMustBeActive) {
@@ -130,8 +134,11 @@ TEST(Catalog, TokenIsRequiredAndMustBeActive) {
     std::string dates = "/api/v1/concerts/" + std::to_string(id) + "/available-dates";
     STRCMP_EQUAL("", itest::error_problem(itest::request("GET", dates), 401).c_str());
     STRCMP_EQUAL("", itest::error_problem(itest::request("GET", seats_path(id, itest::day(1))), 401).c_str());
-    itest::redis().command({"HSET", "{q}:settings", "queue.capacity", "1"});
-    itest::Reply waiting = itest::request("POST", "/api/v1/queue/token", itest::token_request(itest::new_user()));
+    std::string token = token_for(id);
+    // The room's own capacity (read by its scripts at once): 1, taken.
+    itest::redis().command({"HSET", "{q:" + std::to_string(id) + "}:settings", "queue.capacity", "1"});
+    itest::Reply waiting =
+        itest::request("POST", "/api/v1/queue/token", itest::token_request(itest::new_user(), id));
     std::string waiting_token = itest::text_field(waiting.json().get(), "token");
     STRCMP_EQUAL("", itest::error_problem(get(dates, waiting_token), 403, "Queue token is not active").c_str());
     STRCMP_EQUAL("", itest::error_problem(get(seats_path(id, itest::day(1)), waiting_token), 403).c_str());
@@ -139,34 +146,41 @@ TEST(Catalog, TokenIsRequiredAndMustBeActive) {
     STRCMP_EQUAL("", itest::error_problem(get(dates, token), 403, "Queue token is not active").c_str());
 }
 
-TEST(Catalog, BadConcertIdsAre400AndUnknownOnes404) {
+// A token is of one concert's room: another concert's dates and seats are
+// 403, and so are concerts that do not exist (no room issues their tokens).
+TEST(Catalog, BadConcertIdsAre400AndOtherConcertsOnes403) {
+    long id = itest::add_concert("--name Mine --dates " + itest::day(1));
+    long other = itest::add_concert("--name Theirs --dates " + itest::day(1));
     for (const char* bad : {"abc", "0", "01", "-1", "1.5", "99999999999999999999"}) {
-        STRCMP_EQUAL("", itest::error_problem(get(std::string("/api/v1/concerts/") + bad + "/available-dates", token),
+        STRCMP_EQUAL("", itest::error_problem(get(std::string("/api/v1/concerts/") + bad + "/available-dates", token_for(id)),
                                               400, "concertId must be a positive integer").c_str());
     }
-    STRCMP_EQUAL("", itest::error_problem(get("/api/v1/concerts/999999/available-dates", token), 404,
-                                          "Concert not found").c_str());
-    STRCMP_EQUAL("", itest::error_problem(get(seats_path(999999, itest::day(1)), token), 404, "Concert not found").c_str());
+    const char* kOther = "Queue token is for another concert";
+    STRCMP_EQUAL("", itest::error_problem(get("/api/v1/concerts/" + std::to_string(other) + "/available-dates",
+                                              token_for(id)), 403, kOther).c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(seats_path(other, itest::day(1)), token_for(id)), 403, kOther).c_str());
+    STRCMP_EQUAL("", itest::error_problem(get("/api/v1/concerts/999999/available-dates", token_for(id)), 403,
+                                          kOther).c_str());
 }
 
 TEST(Catalog, BadDatesAre400AndUnplayedOnes404) {
     long id = itest::add_concert("--name BadDates --dates " + itest::day(1));
     std::string base = "/api/v1/concerts/" + std::to_string(id) + "/available-seats";
-    STRCMP_EQUAL("", itest::error_problem(get(base, token), 400, "date is required").c_str());
-    STRCMP_EQUAL("", itest::error_problem(get(base + "?date=", token), 400, "date is required").c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(base, token_for(id)), 400, "date is required").c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(base + "?date=", token_for(id)), 400, "date is required").c_str());
     for (const char* bad : {"2026-13-01", "2026-2-1", "2027-02-29", "20270101", "2027-01-01x", "%00"}) {
-        STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + bad, token), 400,
+        STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + bad, token_for(id)), 400,
                                               "date must be a real calendar date (YYYY-MM-DD)").c_str());
     }
-    STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + itest::day(1) + "&date=" + itest::day(1), token), 400).c_str());
-    STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + itest::day(2), token), 404, "Concert date not found").c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + itest::day(1) + "&date=" + itest::day(1), token_for(id)), 400).c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(base + "?date=" + itest::day(2), token_for(id)), 404, "Concert date not found").c_str());
 }
 
 TEST(Catalog, PastDateIs400) {
     long id = itest::add_concert("--name Past --dates " + itest::day(1));
     itest::exec("INSERT INTO concert_dates (concert_id, play_date, total_seats) VALUES (" + std::to_string(id) +
                 ", CURRENT_DATE() - INTERVAL 3 DAY, 1)");
-    STRCMP_EQUAL("", itest::error_problem(get(seats_path(id, itest::day(-3)), token), 400, "date has already passed").c_str());
+    STRCMP_EQUAL("", itest::error_problem(get(seats_path(id, itest::day(-3)), token_for(id)), 400, "date has already passed").c_str());
 }
 
 TEST(Catalog, ConcertAddRefusesBadInputAndWritesNothing) {

@@ -200,8 +200,8 @@ std::string check_problem() {
     return rc == 0 && report.find("\"ok\":true") != std::string::npos ? "" : report;
 }
 
-std::string active_token() {
-    Reply r = request("POST", "/api/v1/queue/token", token_request(new_user()));
+std::string active_token(long concert) {
+    Reply r = request("POST", "/api/v1/queue/token", token_request(new_user(), concert));
     concert::JsonPtr obj = r.json();
     return text_field(obj.get(), "status") == "ACTIVE" ? text_field(obj.get(), "token") : "";
 }
@@ -235,8 +235,14 @@ std::string secret_of(const std::string& user_id) {
     return it == secrets().end() ? "" : it->second;
 }
 
-std::string token_request(const std::string& user_id) {
-    return "{\"userId\":\"" + user_id + "\",\"userSecret\":\"" + secret_of(user_id) + "\"}";
+std::string token_request(const std::string& user_id, long concert) {
+    return "{\"userId\":\"" + user_id + "\",\"userSecret\":\"" + secret_of(user_id) +
+           "\",\"concertId\":" + std::to_string(concert) + "}";
+}
+
+long any_room() {
+    static long concert = add_concert("--name Waiting-room --dates " + day(30));
+    return concert;
 }
 
 std::string concertctl(const std::string& args, int* status) {

@@ -52,8 +52,13 @@ concert::Redis& redis();
 long exec(const std::string& sql);
 std::string scalar(const std::string& sql);
 
-// A new user's token that is ACTIVE (the queue must have room).
-std::string active_token();
+// A new user's token of the concert's room that is ACTIVE (the room must
+// have space).
+std::string active_token(long concert);
+
+// A concert made once per test process, for tests that need a waiting room
+// but none of its seats.
+long any_room();
 
 // `concertctl concert add` with these options; returns the concert id.
 long add_concert(const std::string& options);
@@ -85,9 +90,9 @@ std::string new_user(const std::string& name = "tester");
 // The secret sign-up returned for a user new_user() made ("" if none).
 std::string secret_of(const std::string& user_id);
 
-// The body of POST /queue/token for a user new_user() made:
-// {"userId": ..., "userSecret": ...}.
-std::string token_request(const std::string& user_id);
+// The body of POST /queue/token for a user new_user() made, in the concert's
+// room: {"userId": ..., "userSecret": ..., "concertId": ...}.
+std::string token_request(const std::string& user_id, long concert);
 
 // Runs bin/concertctl against the stack under test; returns its stdout and
 // sets 'status' to its exit status.

@@ -28,9 +28,9 @@ itest::Reply hold(const std::string& token, long concert, const std::string& dat
                              {"Authorization: Bearer " + token});
 }
 
-std::vector<std::string> active_tokens(int n) {
+std::vector<std::string> active_tokens(int n, long concert) {
     std::vector<std::string> out;
-    for (int i = 0; i < n; ++i) out.push_back(itest::active_token());
+    for (int i = 0; i < n; ++i) out.push_back(itest::active_token(concert));
     return out;
 }
 
@@ -52,7 +52,7 @@ TEST_GROUP(Holds) {
 
 TEST(Holds, FreeSeatIsHeldWithExpiryAndPrice) {
     long concert = itest::add_concert("--name Hold --dates " + itest::day(3) + " --seats 5 --price 77000");
-    std::string token = itest::active_token();
+    std::string token = itest::active_token(concert);
     itest::Reply r = hold(token, concert, itest::day(3), 4);
     LONGS_EQUAL(201, r.status);
     concert::JsonPtr obj = r.json();
@@ -70,14 +70,14 @@ TEST(Holds, FreeSeatIsHeldWithExpiryAndPrice) {
                                              "', '%Y-%m-%dT%H:%i:%s.%fZ'))");
     CHECK(std::stol(seconds_left) >= 298 && std::stol(seconds_left) <= 300);
     STRCMP_EQUAL("1", seats_of(concert, "s.seat_number = 4 AND s.status = 'HELD'").c_str());
-    STRCMP_EQUAL("", itest::error_problem(hold(itest::active_token(), concert, itest::day(3), 4), 409,
+    STRCMP_EQUAL("", itest::error_problem(hold(itest::active_token(concert), concert, itest::day(3), 4), 409,
                                           "Seat is already reserved").c_str());
 }
 
 TEST(Holds, FiftyClientsOnTwoInstancesRaceForOneSeatAndOneWins) {
     std::string date = itest::day(2);
     long concert = itest::add_concert("--name Race1 --dates " + date);
-    std::vector<std::string> tokens = active_tokens(50);
+    std::vector<std::string> tokens = active_tokens(50, concert);
     std::vector<std::string> out = itest::in_processes(50, [&](int i) {
         itest::Reply r = hold(tokens[static_cast<std::size_t>(i)], concert, date, 7, i % 2);
         return std::to_string(r.status) + " " + itest::text_field(r.json().get(), "message");
@@ -92,7 +92,7 @@ TEST(Holds, FiftyClientsOnTwoInstancesRaceForOneSeatAndOneWins) {
 TEST(Holds, HundredClientsTakeFiftySeatsEachExactlyOnce) {
     std::string date = itest::day(2);
     long concert = itest::add_concert("--name Race50 --dates " + date);
-    std::vector<std::string> tokens = active_tokens(100);
+    std::vector<std::string> tokens = active_tokens(100, concert);
     std::vector<std::string> out = itest::in_processes(100, [&](int i) {
         std::vector<long> order(50);
         std::iota(order.begin(), order.end(), 1);
@@ -126,7 +126,7 @@ TEST(Holds, HundredClientsTakeFiftySeatsEachExactlyOnce) {
 TEST(Holds, UserAtTheCapGets409) {
     set("hold.max_per_user", 2);
     long concert = itest::add_concert("--name Cap --dates " + itest::day(2));
-    std::string token = itest::active_token();
+    std::string token = itest::active_token(concert);
     LONGS_EQUAL(201, hold(token, concert, itest::day(2), 1).status);
     LONGS_EQUAL(201, hold(token, concert, itest::day(2), 2).status);
     STRCMP_EQUAL("", itest::error_problem(hold(token, concert, itest::day(2), 3), 409, "Hold limit reached").c_str());
@@ -135,7 +135,7 @@ TEST(Holds, UserAtTheCapGets409) {
 TEST(Holds, TenSimultaneousHoldsOfOneUserStopAtTheCap) {
     std::string date = itest::day(2);
     long concert = itest::add_concert("--name Cap10 --dates " + date);
-    std::string token = itest::active_token();
+    std::string token = itest::active_token(concert);
     std::vector<std::string> out = itest::in_processes(10, [&](int i) {
         return std::to_string(hold(token, concert, date, i + 1, i % 2).status);
     });
@@ -149,9 +149,9 @@ TEST(Holds, TenSimultaneousHoldsOfOneUserStopAtTheCap) {
 TEST(Holds, LapsedHoldFreesTheSeatForAnotherUser) {
     set("hold.seconds", 1);
     long concert = itest::add_concert("--name Lapse --dates " + itest::day(2));
-    itest::Reply first = hold(itest::active_token(), concert, itest::day(2), 9);
+    itest::Reply first = hold(itest::active_token(concert), concert, itest::day(2), 9);
     LONGS_EQUAL(201, first.status);
-    std::string other = itest::active_token();
+    std::string other = itest::active_token(concert);
     LONGS_EQUAL(409, hold(other, concert, itest::day(2), 9).status);
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     LONGS_EQUAL(201, hold(other, concert, itest::day(2), 9).status);
@@ -163,7 +163,7 @@ TEST(Holds, SweepIsIdempotentAndConcurrentSweepsShareTheWork) {
     set("hold.seconds", 1);
     long concert = itest::add_concert("--name Sweep --dates " + itest::day(2));
     for (int user = 0; user < 3; ++user) {
-        std::string token = itest::active_token();
+        std::string token = itest::active_token(concert);
         LONGS_EQUAL(201, hold(token, concert, itest::day(2), 2 * user + 1).status);
         LONGS_EQUAL(201, hold(token, concert, itest::day(2), 2 * user + 2).status);
     }
@@ -185,7 +185,7 @@ TEST(Holds, SweepIsIdempotentAndConcurrentSweepsShareTheWork) {
 
 TEST(Holds, BadBodiesAre400) {
     long concert = itest::add_concert("--name Bad --dates " + itest::day(2) + " --seats 50");
-    std::string token = itest::active_token();
+    std::string token = itest::active_token(concert);
     auto post = [&](const std::string& body) {
         return itest::request("POST", "/api/v1/reservations", body, {"Authorization: Bearer " + token});
     };
@@ -217,10 +217,12 @@ TEST(Holds, BadBodiesAre400) {
     STRCMP_EQUAL("", itest::error_problem(post("[]"), 400, "Body must be a JSON object").c_str());
 }
 
-TEST(Holds, UnknownConcertOrDateIs404AndPastDate400) {
+TEST(Holds, OtherConcertIs403UnknownDate404AndPastDate400) {
     long concert = itest::add_concert("--name Missing --dates " + itest::day(2));
-    std::string token = itest::active_token();
-    STRCMP_EQUAL("", itest::error_problem(hold(token, 99999999, itest::day(2), 1), 404, "Concert not found").c_str());
+    std::string token = itest::active_token(concert);
+    // No room issues tokens for a concert that does not exist.
+    STRCMP_EQUAL("", itest::error_problem(hold(token, 99999999, itest::day(2), 1), 403,
+                                          "Queue token is for another concert").c_str());
     STRCMP_EQUAL("", itest::error_problem(hold(token, concert, itest::day(3), 1), 404, "Concert date not found").c_str());
     itest::exec("INSERT INTO concert_dates (concert_id, play_date, total_seats) VALUES (" + std::to_string(concert) +
                 ", CURRENT_DATE() - INTERVAL 2 DAY, 1)");
@@ -231,7 +233,7 @@ TEST(Holds, TokenMustBeActive) {
     long concert = itest::add_concert("--name Active --dates " + itest::day(2));
     STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/reservations", hold_body(concert, itest::day(2), 1)),
                                           401).c_str());
-    std::string token = itest::active_token();
+    std::string token = itest::active_token(concert);
     itest::request("DELETE", "/api/v1/queue/token", "", {"Authorization: Bearer " + token});
     STRCMP_EQUAL("", itest::error_problem(hold(token, concert, itest::day(2), 1), 403, "Queue token is not active").c_str());
 }

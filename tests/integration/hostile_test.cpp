@@ -102,7 +102,7 @@ TEST(Hostile, SlowBodyDoesNotHoldAWorker) {
 }
 
 TEST(Hostile, HugeNumbersAndNulBytesAre400) {
-    std::string token = itest::active_token();
+    std::string token = itest::active_token(itest::any_room());
     for (const std::string& body : {std::string("{\"concertId\":1e999999,\"date\":\"2030-01-01\",\"seatNumber\":1}"),
                                     std::string("{\"concertId\":99999999999999999999999,\"date\":\"2030-01-01\",\"seatNumber\":1}"),
                                     std::string("{\"concertId\":1,\"date\":\"2030-01-01\",\"seatNumber\":-1e308}"),
@@ -116,7 +116,7 @@ TEST(Hostile, SqlInEveryStringFieldIsJustText) {
     const std::string sql = "' OR '1'='1'; DROP TABLE users; --";
     std::string me = itest::new_user();
     std::string token = itest::text_field(
-        itest::request("POST", "/api/v1/queue/token", itest::token_request(me)).json().get(), "token");
+        itest::request("POST", "/api/v1/queue/token", itest::token_request(me, itest::any_room())).json().get(), "token");
     std::string auth = "Authorization: Bearer " + token;
     auto reply_ok = [](const itest::Reply& r) { return r.status >= 400 && r.status < 500 && itest::error_problem(r, static_cast<int>(r.status)).empty(); };
     CHECK(reply_ok(itest::request("POST", "/api/v1/queue/token", "{\"userId\":\"" + sql + "\"}")));

@@ -21,10 +21,12 @@ struct Customer {
     std::string auth() const { return "Authorization: Bearer " + token; }
 };
 
-Customer customer() {
+// A new user with a token of the concert's room (any room for tests that
+// only charge).
+Customer customer(long concert = itest::any_room()) {
     Customer c;
     c.id = itest::new_user("payer");
-    itest::Reply r = itest::request("POST", "/api/v1/queue/token", itest::token_request(c.id));
+    itest::Reply r = itest::request("POST", "/api/v1/queue/token", itest::token_request(c.id, concert));
     c.token = itest::text_field(r.json().get(), "token");
     return c;
 }
@@ -69,7 +71,7 @@ TEST_GROUP(Money) {
 
 TEST(Money, FullJourneyEndsWithASoldSeatAndAnExpiredToken) {
     long concert = itest::add_concert("--name Journey --dates " + itest::day(5) + " --price 120000");
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string reservation = hold(c, concert, itest::day(5), 10);
     CHECK(!reservation.empty());
     itest::Reply charged = charge(c, 150000);
@@ -104,9 +106,10 @@ TEST(Money, FullJourneyEndsWithASoldSeatAndAnExpiredToken) {
 }
 
 TEST(Money, BalanceIsReadWithAWaitingToken) {
-    itest::redis().command({"HSET", "{q}:settings", "queue.capacity", "1"});
-    customer();  // takes the only slot
-    Customer c = customer();
+    long concert = itest::add_concert("--name Full --dates " + itest::day(5));
+    itest::redis().command({"HSET", "{q:" + std::to_string(concert) + "}:settings", "queue.capacity", "1"});
+    customer(concert);  // takes the room's only slot
+    Customer c = customer(concert);
     STRCMP_EQUAL("WAITING", itest::text_field(itest::request("GET", "/api/v1/queue/status", "", {c.auth()}).json().get(),
                                               "status").c_str());
     LONGS_EQUAL(200, charge(c, 5000).status);
@@ -117,7 +120,7 @@ TEST(Money, BalanceIsReadWithAWaitingToken) {
 
 TEST(Money, InsufficientBalanceIs402AndChangesNothing) {
     long concert = itest::add_concert("--name Short --dates " + itest::day(5) + " --price 50000");
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string reservation = hold(c, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(c, 49999).status);
     STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 402, "Insufficient balance").c_str());
@@ -133,7 +136,7 @@ TEST(Money, InsufficientBalanceIs402AndChangesNothing) {
 TEST(Money, LapsedHoldIs400) {
     queue->set("hold.seconds", 1);
     long concert = itest::add_concert("--name Lapsed --dates " + itest::day(5));
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string reservation = hold(c, concert, itest::day(5), 2);
     LONGS_EQUAL(200, charge(c, 200000).status);
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
@@ -143,14 +146,14 @@ TEST(Money, LapsedHoldIs400) {
 
 TEST(Money, PayingTwiceIs409) {
     long concert = itest::add_concert("--name Twice --dates " + itest::day(5));
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string first = hold(c, concert, itest::day(5), 1);
     std::string second = hold(c, concert, itest::day(5), 2);
     LONGS_EQUAL(200, charge(c, 300000).status);
     LONGS_EQUAL(200, pay(c, first).status);
     // The payment ended the token: take a new one to try again.
     Customer again{c.id, itest::text_field(itest::request("POST", "/api/v1/queue/token",
-                                                          itest::token_request(c.id)).json().get(), "token")};
+                                                          itest::token_request(c.id, concert)).json().get(), "token")};
     STRCMP_EQUAL("", itest::error_problem(pay(again, first), 409, "Reservation is already paid").c_str());
     LONGS_EQUAL(200, pay(again, second).status);
     LONGS_EQUAL(100000, balance_of(c));
@@ -158,7 +161,7 @@ TEST(Money, PayingTwiceIs409) {
 
 TEST(Money, SomeoneElsesOrUnknownReservationIs404) {
     long concert = itest::add_concert("--name Others --dates " + itest::day(5));
-    Customer owner = customer(), thief = customer();
+    Customer owner = customer(concert), thief = customer(concert);
     std::string reservation = hold(owner, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(thief, 500000).status);
     STRCMP_EQUAL("", itest::error_problem(pay(thief, reservation), 404, "Reservation not found").c_str());
@@ -232,7 +235,7 @@ TEST(Money, FiftyConcurrentChargesOfOneUserAllApply) {
 
 TEST(Money, TenConcurrentPaymentsOfOneHoldDebitOnce) {
     long concert = itest::add_concert("--name Pay10 --dates " + itest::day(5) + " --price 70000");
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string reservation = hold(c, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(c, 1000000).status);
     std::vector<std::string> out = itest::in_processes(10, [&](int i) {
@@ -275,7 +278,7 @@ TEST(Money, ConcurrentRetriesWithOneKeyApplyOnce) {
 
 TEST(Money, RetriedPaymentAnswersTheFirstResponseAfterTheTokenExpired) {
     long concert = itest::add_concert("--name Retry --dates " + itest::day(5));
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string reservation = hold(c, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(c, 100000).status);
     itest::Reply first = pay(c, reservation, "pay-1");
@@ -290,7 +293,7 @@ TEST(Money, RetriedPaymentAnswersTheFirstResponseAfterTheTokenExpired) {
 
 TEST(Money, ConcurrentRetriesOfOnePaymentAllAnswerTheFirstResponse) {
     long concert = itest::add_concert("--name PayKey --dates " + itest::day(5));
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string reservation = hold(c, concert, itest::day(5), 3);
     LONGS_EQUAL(200, charge(c, 100000).status);
     std::vector<std::string> out = itest::in_processes(10, [&](int i) {
@@ -326,7 +329,7 @@ TEST(Money, TwoKeyHeadersAre400AndChargeNothing) {
 // exactly one goes through; nothing else is charged or sold.
 TEST(Money, OneAdmissionPaysOneOrderHoweverManyAreSentAtOnce) {
     long concert = itest::add_concert("--name Greedy --dates " + itest::day(5) + " --price 1000");
-    Customer c = customer();
+    Customer c = customer(concert);
     std::vector<std::string> holds;
     for (long seat = 1; seat <= 4; ++seat) holds.push_back(hold(c, concert, itest::day(5), seat));
     LONGS_EQUAL(200, charge(c, 10000).status);
@@ -351,7 +354,7 @@ TEST(Money, OneAdmissionPaysOneOrderHoweverManyAreSentAtOnce) {
 
 TEST(Money, ParallelRetriesWithOneKeyAllGetTheOneAnswer) {
     long concert = itest::add_concert("--name Retry --dates " + itest::day(5) + " --price 1000");
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string reservation = hold(c, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(c, 1000).status);
     std::vector<std::string> out = itest::in_processes(8, [&](int i) {
@@ -365,7 +368,7 @@ TEST(Money, ParallelRetriesWithOneKeyAllGetTheOneAnswer) {
 
 TEST(Money, AFailedPaymentGivesTheAdmissionBack) {
     long concert = itest::add_concert("--name Again --dates " + itest::day(5) + " --price 1000");
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string reservation = hold(c, concert, itest::day(5), 1);
     STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 402, "Insufficient balance").c_str());
     LONGS_EQUAL(200, charge(c, 1000).status);
@@ -374,16 +377,16 @@ TEST(Money, AFailedPaymentGivesTheAdmissionBack) {
 
 TEST(Money, AClaimLeftByADeadWorkerLapsesAndALiveOneRefuses) {
     long concert = itest::add_concert("--name Crash --dates " + itest::day(5) + " --price 1000");
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string reservation = hold(c, concert, itest::day(5), 1);
     LONGS_EQUAL(200, charge(c, 1000).status);
     std::string ticket = itest::ticket_of(c.token);
     // A payment in flight elsewhere (its claim still runs) holds the ticket.
-    itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '{q}:paying' " + ticket +
+    itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '{q:" + std::to_string(concert) + "}:paying' " + ticket +
                  " '99999999999999 someone-else -' >/dev/null");
     STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 409, "Payment already in progress").c_str());
     // Its worker died: once the claim's time has passed, the ticket pays.
-    itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '{q}:paying' " + ticket +
+    itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '{q:" + std::to_string(concert) + "}:paying' " + ticket +
                  " '1 someone-else -' >/dev/null");
     LONGS_EQUAL(200, pay(c, reservation).status);
     LONGS_EQUAL(0, balance_of(c));
@@ -394,16 +397,17 @@ TEST(Money, AClaimLeftByADeadWorkerLapsesAndALiveOneRefuses) {
 // database still refuses a second order with the same admission.
 TEST(Money, ASpentAdmissionPaysNoSecondOrderEvenIfRedisForgotItsEnd) {
     long concert = itest::add_concert("--name Forgot --dates " + itest::day(5) + " --price 1000");
-    Customer c = customer();
+    Customer c = customer(concert);
     std::string first = hold(c, concert, itest::day(5), 1);
     std::string second = hold(c, concert, itest::day(5), 2);
     LONGS_EQUAL(200, charge(c, 2000).status);
     LONGS_EQUAL(200, pay(c, first).status);
     std::string ticket = itest::ticket_of(c.token);
     std::string cli = "redis-cli -p " + std::to_string(itest::redis_port());
-    itest::shell(cli + " ZADD '{q}:active' 99999999999999 " + ticket + " >/dev/null && " + cli + " ZADD '{q}:seen' " +
-                 "99999999999999 " + ticket + " >/dev/null && " + cli + " HSET '{q}:owner' " + ticket + " " + c.id +
-                 " >/dev/null");
+    std::string room = "'{q:" + std::to_string(concert) + "}:";
+    itest::shell(cli + " ZADD " + room + "active' 99999999999999 " + ticket + " >/dev/null && " + cli + " ZADD " + room +
+                 "seen' 99999999999999 " + ticket + " >/dev/null && " + cli + " HSET " + room + "owner' " + ticket + " " +
+                 c.id + " >/dev/null");
     STRCMP_EQUAL("", itest::error_problem(pay(c, second), 403, "Queue token is not active").c_str());
     LONGS_EQUAL(1000, balance_of(c));
     STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM payments WHERE user_id = '" + c.id + "'").c_str());

@@ -44,8 +44,10 @@ Place read_place(const itest::Reply& r) {
     return p;
 }
 
-Place take(const std::string& user_id) {
-    return read_place(itest::request("POST", "/api/v1/queue/token", itest::token_request(user_id)));
+// A place in the room these tests share (itest::any_room(), emptied before
+// each test), or in another concert's room.
+Place take(const std::string& user_id, long concert = itest::any_room()) {
+    return read_place(itest::request("POST", "/api/v1/queue/token", itest::token_request(user_id, concert)));
 }
 
 Place status(const std::string& token) {
@@ -58,15 +60,15 @@ long leave(const std::string& token) {
 
 // The ticket number inside a token (read, not verified: the server verifies).
 long ticket_of(const std::string& token) {
-    std::size_t d1 = token.find('.');
-    std::size_t d2 = token.find('.', d1 + 1);
-    auto payload = concert::base64url_decode(token.substr(d1 + 1, d2 - d1 - 1));
-    concert::JsonPtr obj(cJSON_Parse(payload ? payload->c_str() : "{}"));
-    const cJSON* t = cJSON_GetObjectItemCaseSensitive(obj.get(), "tkt");
-    return cJSON_IsNumber(t) ? static_cast<long>(t->valuedouble) : -1;
+    std::string ticket = itest::ticket_of(token);
+    return ticket.empty() ? -1 : std::stol(ticket);
 }
 
-void set(const char* name, long value) { concert::store_setting(itest::redis(), name, std::to_string(value)); }
+// A setting of the room these tests share (its own override: the room's
+// scripts read it at once, where a global change takes up to a second).
+void set(const char* name, long value) {
+    concert::store_setting(itest::redis(), name, std::to_string(value), itest::any_room());
+}
 
 std::string secret() {
     std::ifstream in(itest::state_dir() + "/token-secret");
@@ -152,7 +154,7 @@ TEST(Queue, CapacityIsNeverExceededUnderConcurrency) {
         if (status(token).status == "ACTIVE") ++active;
     }
     LONGS_EQUAL(5, active);
-    std::string stats = itest::concertctl("queue stats");
+    std::string stats = itest::concertctl("queue stats --concert " + std::to_string(itest::any_room()));
     STRCMP_CONTAINS("\"active\":5", stats.c_str());
     STRCMP_CONTAINS("\"waiting\":45", stats.c_str());
     STRCMP_CONTAINS("\"issued\":50", stats.c_str());
@@ -307,11 +309,25 @@ TEST(Queue, SettingChangeTakesEffectWithoutRestart) {
     Place a = take(itest::new_user()), b = take(itest::new_user()), c = take(itest::new_user());
     STRCMP_EQUAL("WAITING", c.status.c_str());
     int rc = -1;
-    std::string out = itest::concertctl("settings set queue.capacity 3", &rc);
+    std::string room = std::to_string(itest::any_room());
+    std::string out = itest::concertctl("settings set queue.capacity 3 --concert " + room, &rc);
     LONGS_EQUAL(0, rc);
-    STRCMP_CONTAINS("\"queue.capacity\":3", out.c_str());
+    STRCMP_CONTAINS("\"overridden\":{\"queue.capacity\":3}", out.c_str());
     STRCMP_EQUAL("ACTIVE", status(c.token).status.c_str());
     STRCMP_EQUAL("ACTIVE", status(b.token).status.c_str());
+    STRCMP_EQUAL("ACTIVE", status(a.token).status.c_str());
+}
+
+// A global change reaches every process within a second, no restart.
+TEST(Queue, AGlobalSettingChangeReachesEveryProcessWithinASecond) {
+    int rc = -1;
+    itest::concertctl("settings set queue.paused 1", &rc);
+    LONGS_EQUAL(0, rc);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    Place a = take(itest::new_user());
+    STRCMP_EQUAL("WAITING", a.status.c_str());
+    itest::concertctl("settings set queue.paused 0", &rc);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     STRCMP_EQUAL("ACTIVE", status(a.token).status.c_str());
 }
 
@@ -335,7 +351,15 @@ TEST(Queue, StatsCountIssuedAdmittedWaitingActive) {
     take(itest::new_user());
     Place c = take(itest::new_user());
     leave(c.token);
-    STRCMP_EQUAL("{\"issued\":3,\"admitted\":1,\"waiting\":1,\"active\":1,\"admittedLastMinute\":1}\n",
+    std::string room = std::to_string(itest::any_room());
+    STRCMP_EQUAL(("{\"concertId\":" + room +
+                  ",\"issued\":3,\"admitted\":1,\"waiting\":1,\"active\":1,\"admittedLastMinute\":1}\n").c_str(),
+                 itest::concertctl("queue stats --concert " + room).c_str());
+    // Without --concert: every room with anyone in it, and the totals.
+    STRCMP_EQUAL(("{\"rooms\":[{\"concertId\":" + room +
+                  ",\"issued\":3,\"admitted\":1,\"waiting\":1,\"active\":1,\"admittedLastMinute\":1}],"
+                  "\"total\":{\"issued\":3,\"admitted\":1,\"waiting\":1,\"active\":1,\"admittedLastMinute\":1}}\n")
+                     .c_str(),
                  itest::concertctl("queue stats").c_str());
 }
 
@@ -346,11 +370,22 @@ TEST(Queue, BadTokenRequestsAre400Or401) {
     STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"kim\"}"), 400).c_str());
     STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"01A205B4-376C-7510-ADB7-2D373DC1D7C1\"}"), 400).c_str());
     STRCMP_EQUAL("", itest::error_problem(ask("not json"), 400).c_str());
+    std::string room = std::to_string(itest::any_room());
     // An unknown user is told exactly what a wrong secret is told.
-    STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\"}"), 401,
-                                          "Invalid user secret").c_str());
+    STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"concertId\":" +
+                                              room + "}"), 401, "Invalid user secret").c_str());
     STRCMP_EQUAL("", itest::error_problem(ask("{\"userId\":\"" + itest::new_user() + "\",\"userSecret\":7}"), 400,
                                           "userSecret must be a string").c_str());
+    // The room: required, a positive integer, and a concert that exists.
+    std::string user = itest::new_user();
+    std::string secret = itest::secret_of(user);
+    auto in = [&](const std::string& concert) {
+        return ask("{\"userId\":\"" + user + "\",\"userSecret\":\"" + secret + "\"" + concert + "}");
+    };
+    STRCMP_EQUAL("", itest::error_problem(in(""), 400, "concertId is required").c_str());
+    STRCMP_EQUAL("", itest::error_problem(in(",\"concertId\":0"), 400, "concertId must be a positive integer").c_str());
+    STRCMP_EQUAL("", itest::error_problem(in(",\"concertId\":\"7\""), 400, "concertId must be an integer").c_str());
+    STRCMP_EQUAL("", itest::error_problem(in(",\"concertId\":99999999"), 404, "Concert not found").c_str());
 }
 
 TEST(Queue, MissingOrForgedTokensAre401) {
@@ -364,7 +399,7 @@ TEST(Queue, MissingOrForgedTokensAre401) {
     STRCMP_EQUAL("", itest::error_problem(with("Authorization: Bearer garbage"), 401, "Invalid token").c_str());
     STRCMP_EQUAL("", itest::error_problem(with("Authorization: Bearer " + a.token + "x"), 401).c_str());
     // Someone else's ticket number in an otherwise genuine token.
-    concert::TokenClaims forged{"01a205b4-376c-7510-adb7-2d373dc1d7c1", 1, 1, 4000000000};
+    concert::TokenClaims forged{"01a205b4-376c-7510-adb7-2d373dc1d7c1", itest::any_room(), 1, 1, 4000000000};
     STRCMP_EQUAL("", itest::error_problem(with("Authorization: Bearer " + concert::sign_token(forged, "guess")),
                                           401, "Invalid token").c_str());
     std::string none = concert::base64url_encode("{\"alg\":\"none\"}") + a.token.substr(a.token.find('.'));
@@ -372,7 +407,7 @@ TEST(Queue, MissingOrForgedTokensAre401) {
     STRCMP_EQUAL("", itest::error_problem(with("Authorization: Bearer " + none), 401).c_str());
     LONGS_EQUAL(401, itest::request("DELETE", "/api/v1/queue/token", "", {"Authorization: Bearer x.y.z"}).status);
     // A genuine token signed with the stack's own secret is accepted.
-    concert::TokenClaims real{"01a205b4-376c-7510-adb7-2d373dc1d7c1", 999999, 1, 4000000000};
+    concert::TokenClaims real{"01a205b4-376c-7510-adb7-2d373dc1d7c1", itest::any_room(), 999999, 1, 4000000000};
     LONGS_EQUAL(200, with("Authorization: Bearer " + concert::sign_token(real, secret())).status);
 }
 
@@ -392,4 +427,127 @@ TEST(Queue, TokenThatOutlivedRedisDataNeverInheritsAnotherUsersPlace) {
     Place again = take(a_user);  // A asks again: a new ticket, behind B
     STRCMP_EQUAL("WAITING", again.status.c_str());
     LONGS_EQUAL(1, again.position);
+}
+
+// Contract, "Waiting rooms": every concert has its own room.
+TEST_GROUP(Rooms) {
+    void setup() override { itest::redis().command({"FLUSHDB"}); }
+    void teardown() override { itest::redis().command({"FLUSHDB"}); }
+    long room(const std::string& name) { return itest::add_concert("--name " + name + " --dates " + itest::day(4)); }
+    void room_setting(long concert, const char* name, long value) {
+        concert::store_setting(itest::redis(), name, std::to_string(value), concert);
+    }
+};
+
+TEST(Rooms, AdmissionLeavingPauseAndIdleExpiryInOneRoomNeverMoveAnother) {
+    long a = room("RoomA"), b = room("RoomB");
+    room_setting(a, "queue.capacity", 1);
+    room_setting(b, "queue.capacity", 1);
+    Place a1 = take(itest::new_user(), a), a2 = take(itest::new_user(), a);
+    Place b1 = take(itest::new_user(), b), b2 = take(itest::new_user(), b);
+    STRCMP_EQUAL("ACTIVE", a1.status.c_str());
+    STRCMP_EQUAL("ACTIVE", b1.status.c_str());
+    LONGS_EQUAL(1, a2.position);
+    LONGS_EQUAL(1, b2.position);
+    // Tickets are numbered per room.
+    LONGS_EQUAL(2, ticket_of(a2.token));
+    LONGS_EQUAL(2, ticket_of(b2.token));
+    // Leaving A admits A's next, not B's.
+    LONGS_EQUAL(204, leave(a1.token));
+    STRCMP_EQUAL("ACTIVE", status(a2.token).status.c_str());
+    Place b2_now = status(b2.token);
+    STRCMP_EQUAL("WAITING", b2_now.status.c_str());
+    LONGS_EQUAL(1, b2_now.position);
+    // Pausing B holds B only.
+    room_setting(b, "queue.paused", 1);
+    LONGS_EQUAL(204, leave(b1.token));
+    STRCMP_EQUAL("WAITING", status(b2.token).status.c_str());
+    Place a3 = take(itest::new_user(), a);
+    LONGS_EQUAL(204, leave(a2.token));
+    STRCMP_EQUAL("ACTIVE", status(a3.token).status.c_str());
+    // A short idle time in A expires A's silent ticket; B's keeps its place.
+    room_setting(a, "queue.idle_seconds", 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    STRCMP_EQUAL("EXPIRED", status(a3.token).status.c_str());
+    Place b2_later = status(b2.token);
+    STRCMP_EQUAL("WAITING", b2_later.status.c_str());
+    LONGS_EQUAL(1, b2_later.position);
+}
+
+TEST(Rooms, ATokenOfOneRoomIs403OnAnotherRoomsDatesSeatsHoldsAndPayments) {
+    long a = room("Mine"), b = room("Theirs");
+    std::string user = itest::new_user();
+    Place in_a = take(user, a), in_b = take(user, b);
+    STRCMP_EQUAL("ACTIVE", in_a.status.c_str());
+    STRCMP_EQUAL("ACTIVE", in_b.status.c_str());
+    const std::string with_a = "Authorization: Bearer " + in_a.token;
+    const char* kOther = "Queue token is for another concert";
+    std::string b_path = "/api/v1/concerts/" + std::to_string(b);
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", b_path + "/available-dates", "", {with_a}), 403,
+                                          kOther).c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", b_path + "/available-seats?date=" + itest::day(4), "",
+                                                         {with_a}), 403, kOther).c_str());
+    std::string hold_b = "{\"concertId\":" + std::to_string(b) + ",\"date\":\"" + itest::day(4) + "\",\"seatNumber\":1}";
+    STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/reservations", hold_b, {with_a}), 403,
+                                          kOther).c_str());
+    // The user's own hold in B, paid with the token of A: 403, nothing paid.
+    itest::Reply held = itest::request("POST", "/api/v1/reservations", hold_b, {"Authorization: Bearer " + in_b.token});
+    LONGS_EQUAL(201, held.status);
+    std::string reservation = itest::text_field(held.json().get(), "reservationId");
+    STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/payments",
+                                                         "{\"reservationId\":\"" + reservation + "\"}", {with_a}),
+                                          403, kOther).c_str());
+    STRCMP_EQUAL("0", itest::scalar("SELECT COUNT(*) FROM payments WHERE reservation_id = '" + reservation + "'").c_str());
+    // Its own room's routes answer as ever.
+    LONGS_EQUAL(200, itest::request("GET", "/api/v1/concerts/" + std::to_string(a) + "/available-dates", "", {with_a}).status);
+}
+
+TEST(Rooms, AUserWaitsInSeveralRoomsAtOnceOnePlaceEachAndAnyOwnTokenReadsTheBalance) {
+    long a = room("First"), b = room("Second");
+    room_setting(a, "queue.capacity", 1);
+    take(itest::new_user(), a);  // A's only slot
+    std::string user = itest::new_user();
+    Place in_a = take(user, a), in_b = take(user, b);
+    STRCMP_EQUAL("WAITING", in_a.status.c_str());
+    STRCMP_EQUAL("ACTIVE", in_b.status.c_str());
+    CHECK(in_a.token != in_b.token);
+    STRCMP_EQUAL(in_a.token.c_str(), take(user, a).token.c_str());  // asking again: the same place
+    STRCMP_EQUAL(in_b.token.c_str(), take(user, b).token.c_str());
+    for (const std::string& token : {in_a.token, in_b.token}) {
+        LONGS_EQUAL(200, itest::request("GET", "/api/v1/users/" + user + "/balance", "",
+                                        {"Authorization: Bearer " + token}).status);
+    }
+    // Leaving B ends B's token only.
+    LONGS_EQUAL(204, leave(in_b.token));
+    STRCMP_EQUAL("EXPIRED", status(in_b.token).status.c_str());
+    STRCMP_EQUAL("WAITING", status(in_a.token).status.c_str());
+}
+
+TEST(Rooms, ARoomsOverrideBeatsTheGlobalValueAndUnsetRestoresIt) {
+    long a = room("Override"), b = room("Plain");
+    std::string ra = std::to_string(a);
+    int rc = -1;
+    std::string out = itest::concertctl("settings set queue.capacity 2 --concert " + ra, &rc);
+    LONGS_EQUAL(0, rc);
+    STRCMP_CONTAINS(("\"concertId\":" + ra).c_str(), out.c_str());
+    STRCMP_CONTAINS("\"effective\":{\"hold.max_per_user\":4", out.c_str());
+    STRCMP_CONTAINS("\"queue.capacity\":2", out.c_str());
+    STRCMP_CONTAINS("\"overridden\":{\"queue.capacity\":2}", out.c_str());
+    Place a1 = take(itest::new_user(), a), a2 = take(itest::new_user(), a), a3 = take(itest::new_user(), a);
+    STRCMP_EQUAL("ACTIVE", a2.status.c_str());
+    STRCMP_EQUAL("WAITING", a3.status.c_str());
+    Place b3;
+    for (int i = 0; i < 3; ++i) b3 = take(itest::new_user(), b);
+    STRCMP_EQUAL("ACTIVE", b3.status.c_str());  // the global capacity (100 by default) in B
+    out = itest::concertctl("settings unset queue.capacity --concert " + ra, &rc);
+    LONGS_EQUAL(0, rc);
+    STRCMP_CONTAINS("\"overridden\":{}", out.c_str());
+    STRCMP_EQUAL("ACTIVE", status(a3.token).status.c_str());
+    // hold.* are global; unknown concerts are refused.
+    itest::concertctl("settings set hold.seconds 60 --concert " + ra, &rc);
+    CHECK(rc != 0);
+    out = itest::concertctl("settings get --concert 99999999", &rc);
+    CHECK(rc != 0);
+    STRCMP_CONTAINS("no such concert", out.c_str());
+    (void)a1;
 }

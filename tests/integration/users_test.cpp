@@ -129,7 +129,7 @@ TEST(BodyType, SignUpAsTextPlainOrFormIs415AndCreatesNoUser) {
 
 TEST(BodyType, QueueTokenAsTextPlainIs415) {
     std::string user = itest::new_user();
-    itest::Reply r = itest::request("POST", "/api/v1/queue/token", itest::token_request(user),
+    itest::Reply r = itest::request("POST", "/api/v1/queue/token", itest::token_request(user, itest::any_room()),
                                     {"Content-Type: text/plain;charset=UTF-8"});
     STRCMP_EQUAL("", itest::error_problem(r, 415, "Content-Type must be application/json").c_str());
 }
@@ -152,7 +152,8 @@ namespace {
 
 itest::Reply token_with(const std::string& user, const std::string& secret) {
     return itest::request("POST", "/api/v1/queue/token",
-                          "{\"userId\":\"" + user + "\",\"userSecret\":\"" + secret + "\"}");
+                          "{\"userId\":\"" + user + "\",\"userSecret\":\"" + secret +
+                              "\",\"concertId\":" + std::to_string(itest::any_room()) + "}");
 }
 
 itest::Reply balance_with(const std::string& user, const std::string& credential) {
@@ -182,7 +183,9 @@ TEST(Secrets, AUserIdAloneOrWithAWrongSecretGetsNoToken) {
     std::string attacker = itest::new_user("attacker");
     const char* kRefusal = "Invalid user secret";
     STRCMP_EQUAL("", itest::error_problem(itest::request("POST", "/api/v1/queue/token",
-                                                         "{\"userId\":\"" + victim + "\"}"), 401, kRefusal).c_str());
+                                                         "{\"userId\":\"" + victim + "\",\"concertId\":" +
+                                                             std::to_string(itest::any_room()) + "}"),
+                                          401, kRefusal).c_str());
     STRCMP_EQUAL("", itest::error_problem(token_with(victim, itest::secret_of(attacker)), 401, kRefusal).c_str());
     STRCMP_EQUAL("", itest::error_problem(token_with(victim, kStranger), 401, kRefusal).c_str());
     STRCMP_EQUAL("", itest::error_problem(token_with(victim, "us_short"), 401, kRefusal).c_str());

@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
         threads.emplace_back([&, t] {
             CURL* curl = curl_easy_init();
             const std::string& user = users[t];
-            const std::string ask = "{\"userId\":\"" + user + "\",\"userSecret\":\"" + secrets[t] + "\"}";
+            const std::string ask = "{\"userId\":\"" + user + "\",\"userSecret\":\"" + secrets[t] +
+                                    "\",\"concertId\":" + concert + "}";
             Outcome& out = outcomes[t];
             std::string token;
             long seat = 0, round = 0;

@@ -104,8 +104,10 @@ TEST(Money, TwoKeyHeadersAre400NotTheLastOneWins) {
 namespace {
 
 // "<status> <message>" of what check_payable() refuses, or "" if it pays.
-std::string refusal(bool mine, const char* status, bool lapsed, std::int64_t price, std::int64_t balance) {
-    return unit::error_of([&] { concert::check_payable({mine, status, lapsed, price, balance}); });
+// A hold of concert 7 paid with a token of room 'room' (7 unless said).
+std::string refusal(bool mine, const char* status, bool lapsed, std::int64_t price, std::int64_t balance,
+                    std::int64_t room = 7) {
+    return unit::error_of([&] { concert::check_payable({mine, 7, status, lapsed, price, balance}, room); });
 }
 
 }  // namespace
@@ -115,6 +117,11 @@ TEST_GROUP(Payable){};
 TEST(Payable, AnotherUsersOrUnknownHoldIs404BeforeAnythingElse) {
     STRCMP_EQUAL("404 Reservation not found", refusal(false, "PAID", true, 100, 0).c_str());
     STRCMP_EQUAL("404 Reservation not found", refusal(false, "", false, 0, 0).c_str());
+}
+
+TEST(Payable, AHoldOfAnotherRoomIs403AfterTheOwnershipCheck) {
+    STRCMP_EQUAL("403 Queue token is for another concert", refusal(true, "PAID", true, 100, 0, 8).c_str());
+    STRCMP_EQUAL("404 Reservation not found", refusal(false, "", false, 0, 0, 8).c_str());
 }
 
 TEST(Payable, PaidIs409EvenAfterItsHoldTimeAndWithNoMoney) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "base/crypto.hpp"
 #include "base/http.hpp"
 #include "base/text.hpp"
 
@@ -15,7 +16,7 @@ namespace {
 constexpr const char* kSecret = "test-secret-0123456789abcdef0123";
 constexpr std::int64_t kNow = 1800000000;
 
-concert::TokenClaims claims() { return {"01a205b4-376c-7510-adb7-2d373dc1d7c1", 42, kNow - 10, kNow + 3600}; }
+concert::TokenClaims claims() { return {"01a205b4-376c-7510-adb7-2d373dc1d7c1", 7, 42, kNow - 10, kNow + 3600}; }
 
 // The 401 message verify_token gives, or "" if the token is accepted.
 std::string refusal(const std::string& token, const char* secret = kSecret) {
@@ -147,4 +148,21 @@ TEST(Token, APoolRefusesASecretShorterThan32Characters) {
     CHECK_THROWS(concert::ConfigError, concert::require_token_secret(config));
     config.token_secret = std::string(32, 'k');
     concert::require_token_secret(config);
+}
+
+TEST(Token, TheRoomIsAClaimTheHolderCanRead) {
+    concert::TokenClaims c = concert::verify_token(concert::sign_token(claims(), kSecret), kSecret, kNow);
+    LONGS_EQUAL(7, c.concert_id);
+    std::string token = concert::sign_token(claims(), kSecret);
+    std::string payload = *concert::base64url_decode(token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1));
+    STRCMP_CONTAINS("\"sub\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"cid\":7,\"tkt\":42", payload.c_str());
+}
+
+TEST(Token, ATokenFromBeforeRoomsIsRefused) {
+    // Signed with the right secret, but its payload names no room.
+    std::string input = concert::base64url_encode("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." +
+                        concert::base64url_encode("{\"sub\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"tkt\":42,\"iat\":" +
+                                                  std::to_string(kNow - 10) + ",\"exp\":" + std::to_string(kNow + 3600) + "}");
+    std::string token = input + "." + concert::base64url_encode(concert::hmac_sha256(input, kSecret));
+    STRCMP_EQUAL("Invalid token", refusal(token).c_str());
 }

@@ -82,14 +82,18 @@ TEST(UserSecret, MatchesOnlyItsOwnStoredHash) {
     CHECK_FALSE(concert::secret_matches(concert::hex_encode(concert::secret_hash("")), ""));
 }
 
-TEST(UserSecret, TokenRequestCarriesIdAndSecret) {
+TEST(UserSecret, TokenRequestCarriesIdSecretAndRoom) {
     concert::TokenRequest r = concert::parse_token_request(
-        "{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"userSecret\":\"us_x\"}");
+        "{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"userSecret\":\"us_x\",\"concertId\":7}");
     STRCMP_EQUAL("01a205b4-376c-7510-adb7-2d373dc1d7c1", r.user_id.c_str());
     STRCMP_EQUAL("us_x", r.secret.c_str());
-    STRCMP_EQUAL("", concert::parse_token_request("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\"}").secret.c_str());
+    LONGS_EQUAL(7, r.concert_id);
+    STRCMP_EQUAL("", concert::parse_token_request(
+                         "{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"concertId\":7}").secret.c_str());
+    auto refusal = [](const char* body) { return unit::error_message([&] { concert::parse_token_request(body); }); };
     STRCMP_EQUAL("userSecret must be a string",
-                 unit::error_message([] {
-                     concert::parse_token_request("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"userSecret\":1}");
-                 }).c_str());
+                 refusal("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"userSecret\":1,\"concertId\":7}").c_str());
+    STRCMP_EQUAL("concertId is required", refusal("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\"}").c_str());
+    STRCMP_EQUAL("concertId must be a positive integer",
+                 refusal("{\"userId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"concertId\":-3}").c_str());
 }

@@ -1,8 +1,9 @@
 // concertctl — the operator command.
 //
-//   concertctl settings get              print every runtime setting
-//   concertctl settings set KEY VALUE    change one setting (all processes see it)
-//   concertctl queue stats               issued, admitted, waiting, active, admittedLastMinute
+//   concertctl settings get [--concert N]        every runtime setting (a room's: effective and own)
+//   concertctl settings set KEY VALUE [--concert N]   change one (all processes see it within a second)
+//   concertctl settings unset KEY --concert N    drop a room's override
+//   concertctl queue stats [--concert N]         issued, admitted, waiting, active, admittedLastMinute
 //   concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]
 //   concertctl user reset-secret --user ID   a new secret for the user; the old one stops working
 //   concertctl sweep                     mark lapsed holds EXPIRED, free their seats
@@ -12,7 +13,11 @@
 // shared/base/config.hpp for the CONCERT_* variables). Prints JSON on stdout;
 // on failure prints {"error": "..."} on stderr and exits non-zero.
 
+#include <algorithm>
 #include <csignal>
+#include <map>
+#include <optional>
+#include <stdexcept>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -21,6 +26,7 @@
 #include "base/json.hpp"
 #include "base/text.hpp"
 #include "base/uuid.hpp"
+#include "rules/catalog.hpp"
 #include "rules/users.hpp"
 #include "check.hpp"
 #include "concert_add.hpp"
@@ -33,9 +39,10 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: concertctl settings get\n"
-    "       concertctl settings set KEY VALUE\n"
-    "       concertctl queue stats\n"
+    "usage: concertctl settings get [--concert N]\n"
+    "       concertctl settings set KEY VALUE [--concert N]\n"
+    "       concertctl settings unset KEY --concert N\n"
+    "       concertctl queue stats [--concert N]\n"
     "       concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]\n"
     "       concertctl user reset-secret --user ID\n"
     "       concertctl sweep\n"
@@ -54,37 +61,108 @@ int fail(const std::string& message, int code = 1) {
     return code;
 }
 
-void print_settings(concert::Redis& redis) {
-    concert::JsonPtr out = concert::new_object();
-    for (const auto& [name, value] : concert::load_settings(redis)) {
-        concert::add_int(out.get(), name.c_str(), value);
-    }
-    std::printf("%s\n", concert::to_text(out.get()).c_str());
+constexpr const char* kConcertExists = "SELECT 1 FROM concerts WHERE id = ?";
+
+// Takes "--concert N" out of 'args' (a room's settings or stats) and checks
+// the concert exists; nullopt without the option.
+std::optional<std::int64_t> take_concert(std::vector<std::string>& args, concert::Db& db) {
+    auto it = std::find(args.begin(), args.end(), "--concert");
+    if (it == args.end()) return std::nullopt;
+    if (it + 1 == args.end()) throw std::invalid_argument("--concert needs a concert id");
+    std::optional<std::int64_t> id = concert::parse_concert_id(*(it + 1));
+    if (!id) throw std::invalid_argument("--concert must be a positive integer");
+    args.erase(it, it + 2);
+    bool exists = db.run(kConcertExists, [&](sql::PreparedStatement& st) {
+        st.setInt64(1, *id);
+        concert::ResultPtr rs(st.executeQuery());
+        return rs->next();
+    });
+    if (!exists) throw std::invalid_argument("no such concert: " + std::to_string(*id));
+    return id;
 }
 
-int settings_command(const std::vector<std::string>& args, concert::Redis& redis) {
+void print(const concert::JsonPtr& out) { std::printf("%s\n", concert::to_text(out.get()).c_str()); }
+
+cJSON* add_values(cJSON* obj, const char* name, const std::map<std::string, std::int64_t>& values) {
+    cJSON* group = name == nullptr ? obj : cJSON_AddObjectToObject(obj, name);
+    for (const auto& [setting, value] : values) concert::add_int(group, setting.c_str(), value);
+    return group;
+}
+
+// The global values; or, for a room, {concertId, effective, overridden}:
+// what its queue runs with and which of it is the room's own.
+void print_settings(concert::Redis& redis, std::optional<std::int64_t> room) {
+    concert::JsonPtr out = concert::new_object();
+    std::map<std::string, std::int64_t> values = concert::load_settings(redis);
+    if (!room) {
+        add_values(out.get(), nullptr, values);
+        print(out);
+        return;
+    }
+    std::map<std::string, std::int64_t> own = concert::load_room_overrides(redis, *room);
+    for (const auto& [setting, value] : own) values[setting] = value;
+    concert::add_int(out.get(), "concertId", *room);
+    add_values(out.get(), "effective", values);
+    add_values(out.get(), "overridden", own);
+    print(out);
+}
+
+int settings_command(std::vector<std::string> args, concert::Redis& redis, concert::Db& db) {
+    std::optional<std::int64_t> room = take_concert(args, db);
     if (args.size() == 2 && args[1] == "get") {
-        print_settings(redis);
+        print_settings(redis, room);
         return 0;
     }
     if (args.size() == 4 && args[1] == "set") {
-        concert::store_setting(redis, args[2], args[3]);
-        print_settings(redis);
+        concert::store_setting(redis, args[2], args[3], room);
+        print_settings(redis, room);
+        return 0;
+    }
+    if (args.size() == 3 && args[1] == "unset" && room) {
+        concert::unset_room_setting(redis, args[2], *room);
+        print_settings(redis, room);
         return 0;
     }
     throw UsageError{};
 }
 
-int queue_command(const std::vector<std::string>& args, concert::Redis& redis) {
+void add_stats(cJSON* obj, const concert::QueueStats& stats) {
+    concert::add_int(obj, "issued", stats.issued);
+    concert::add_int(obj, "admitted", stats.admitted);
+    concert::add_int(obj, "waiting", stats.waiting);
+    concert::add_int(obj, "active", stats.active);
+    concert::add_int(obj, "admittedLastMinute", stats.admitted_last_minute);
+}
+
+// One room's counters; or every room with anyone in it, and the totals of
+// all rooms.
+int queue_command(std::vector<std::string> args, concert::Redis& redis, concert::Db& db) {
+    std::optional<std::int64_t> room = take_concert(args, db);
     if (args.size() != 2 || args[1] != "stats") throw UsageError{};
-    concert::QueueStats stats = concert::queue_stats(redis);
     concert::JsonPtr out = concert::new_object();
-    concert::add_int(out.get(), "issued", stats.issued);
-    concert::add_int(out.get(), "admitted", stats.admitted);
-    concert::add_int(out.get(), "waiting", stats.waiting);
-    concert::add_int(out.get(), "active", stats.active);
-    concert::add_int(out.get(), "admittedLastMinute", stats.admitted_last_minute);
-    std::printf("%s\n", concert::to_text(out.get()).c_str());
+    if (room) {
+        concert::add_int(out.get(), "concertId", *room);
+        add_stats(out.get(), concert::queue_stats(redis, *room));
+        print(out);
+        return 0;
+    }
+    cJSON* rooms = cJSON_AddArrayToObject(out.get(), "rooms");
+    concert::QueueStats total;
+    for (std::int64_t id : concert::queue_rooms(redis)) {
+        concert::QueueStats stats = concert::queue_stats(redis, id);
+        total.issued += stats.issued;
+        total.admitted += stats.admitted;
+        total.waiting += stats.waiting;
+        total.active += stats.active;
+        total.admitted_last_minute += stats.admitted_last_minute;
+        if (stats.waiting + stats.active == 0) continue;
+        cJSON* one = cJSON_CreateObject();
+        concert::add_int(one, "concertId", id);
+        add_stats(one, stats);
+        cJSON_AddItemToArray(rooms, one);
+    }
+    add_stats(cJSON_AddObjectToObject(out.get(), "total"), total);
+    print(out);
     return 0;
 }
 
@@ -137,8 +215,8 @@ int main(int argc, char** argv) {
         concert::Config config = concert::config_from_env();
         concert::Redis redis(config);
         concert::Db db(config);
-        if (!args.empty() && args[0] == "settings") return settings_command(args, redis);
-        if (!args.empty() && args[0] == "queue") return queue_command(args, redis);
+        if (!args.empty() && args[0] == "settings") return settings_command(args, redis, db);
+        if (!args.empty() && args[0] == "queue") return queue_command(args, redis, db);
         if (!args.empty() && args[0] == "concert") return concert_command(args, db);
         if (!args.empty() && args[0] == "user") return user_command(args, db, redis);
         if (args.size() == 1 && args[0] == "sweep") {
