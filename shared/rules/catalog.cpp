@@ -38,6 +38,27 @@ std::string format_date(const Date& date) {
     return buf;
 }
 
+std::optional<std::int64_t> parse_iso_instant(std::string_view text) {
+    if (text.size() != 20 && text.size() != 24) return std::nullopt;
+    if (text[10] != 'T' || text[13] != ':' || text[16] != ':' || text.back() != 'Z') return std::nullopt;
+    std::optional<Date> date = parse_date(text.substr(0, 10));
+    std::optional<std::int64_t> h = parse_decimal(text.substr(11, 2)), m = parse_decimal(text.substr(14, 2)),
+                                s = parse_decimal(text.substr(17, 2));
+    std::optional<std::int64_t> ms = std::int64_t{0};
+    if (text.size() == 24) ms = text[19] == '.' ? parse_decimal(text.substr(20, 3)) : std::nullopt;
+    if (!date || !h || !m || !s || !ms || *h < 0 || *h > 23 || *m < 0 || *m > 59 || *s < 0 || *s > 59 || *ms < 0) {
+        return std::nullopt;
+    }
+    // Days since 1970-01-01 (proleptic Gregorian), without the C library's time zone.
+    std::int64_t y = date->year - (date->month <= 2 ? 1 : 0);
+    std::int64_t era = y / 400;
+    std::int64_t yoe = y - era * 400;
+    std::int64_t doy = (153 * (date->month + (date->month > 2 ? -3 : 9)) + 2) / 5 + date->day - 1;
+    std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    std::int64_t days = era * 146097 + doe - 719468;
+    return ((days * 24 + *h) * 60 + *m) * 60000 + *s * 1000 + *ms;
+}
+
 std::string iso_instant(const std::string& sql_datetime) {
     std::string t = sql_datetime.substr(0, 19);
     std::string fraction = sql_datetime.size() > 20 ? sql_datetime.substr(20, 3) : "";

@@ -40,6 +40,10 @@ struct Date {
 std::optional<Date> parse_date(std::string_view text);
 std::string format_date(const Date& date);
 
+// "2026-11-22T12:34:56Z" or "2026-11-22T12:34:56.789Z" (ISO 8601, UTC, a
+// real calendar date) as Unix milliseconds; nullopt for anything else.
+std::optional<std::int64_t> parse_iso_instant(std::string_view text);
+
 // "2026-11-22 12:34:56.789000" (MySQL DATETIME text, UTC) as ISO 8601 with
 // milliseconds: "2026-11-22T12:34:56.789Z". Shorter input is padded.
 std::string iso_instant(const std::string& sql_datetime);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 
 namespace concert {
 
@@ -38,7 +40,53 @@ void add_place(cJSON* out, const QueueView& view) {
     add_int(out, "estimatedWaitTime", view.wait_seconds);
     add_int(out, "pollAfterSeconds", view.poll_after_seconds);
     add_string(out, "status", status_name(view.status));
-    cJSON_AddNullToObject(out, "opensAt");  // no opening is ever pending yet
+    if (view.opens_at_ms > 0) {
+        add_string(out, "opensAt", iso_from_unix_ms(view.opens_at_ms));
+    } else {
+        cJSON_AddNullToObject(out, "opensAt");
+    }
+}
+
+std::string iso_from_unix_ms(std::int64_t unix_ms) {
+    std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[80];  // room for any int, though a date is 24 characters
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(unix_ms % 1000));
+    return text;
+}
+
+namespace {
+
+void add_text_or_null(cJSON* out, const char* name, const std::string& value) {
+    if (value.empty()) {
+        cJSON_AddNullToObject(out, name);
+    } else {
+        add_string(out, name, value);
+    }
+}
+
+}  // namespace
+
+std::string room_facts_json(const RoomFacts& f) {
+    JsonPtr out = new_object();
+    add_int(out.get(), "concertId", f.concert_id);
+    cJSON_AddBoolToObject(out.get(), "open", f.open);
+    add_text_or_null(out.get(), "opensAt", f.opens_at_ms > 0 ? iso_from_unix_ms(f.opens_at_ms) : "");
+    cJSON_AddBoolToObject(out.get(), "paused", f.paused);
+    add_int(out.get(), "capacity", f.capacity);
+    add_int(out.get(), "waiting", f.waiting);
+    add_int(out.get(), "active", f.active);
+    add_int(out.get(), "admittedLastMinute", f.admitted_last_minute);
+    add_text_or_null(out.get(), "seedCommitment", f.seed_commitment);
+    add_text_or_null(out.get(), "seed", f.seed);
+    if (f.pre_queue_tickets >= 0) {
+        add_int(out.get(), "preQueueTickets", f.pre_queue_tickets);
+    } else {
+        cJSON_AddNullToObject(out.get(), "preQueueTickets");
+    }
+    return to_text(out.get());
 }
 
 }  // namespace concert

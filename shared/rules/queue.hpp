@@ -33,7 +33,30 @@ struct QueueView {
     std::int64_t position = 0;   // 0 unless WAITING
     std::int64_t wait_seconds = 0;
     std::int64_t poll_after_seconds = 1;
+    std::int64_t opens_at_ms = 0;  // the room's pending opening (Unix ms), or 0
 };
+
+// What anyone may see of a room (GET /concerts/{id}/room): no user, no
+// ticket of anyone.
+struct RoomFacts {
+    std::int64_t concert_id = 0;
+    bool open = true;              // no opening pending
+    std::int64_t opens_at_ms = 0;  // the scheduled opening, or 0
+    bool paused = false;
+    std::int64_t capacity = 0;
+    std::int64_t waiting = 0;
+    std::int64_t active = 0;
+    std::int64_t admitted_last_minute = 0;
+    std::string seed_commitment;   // "" without an opening
+    std::string seed;              // "" until the opening passed
+    std::int64_t pre_queue_tickets = -1;  // tickets 1..n drawn; -1 until the opening passed
+};
+
+// The room facts as the contract's JSON object.
+std::string room_facts_json(const RoomFacts& facts);
+
+// "2026-11-22T12:34:56.789Z" for Unix milliseconds.
+std::string iso_from_unix_ms(std::int64_t unix_ms);
 
 struct QueueStats {
     std::int64_t issued = 0;

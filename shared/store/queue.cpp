@@ -16,7 +16,8 @@ namespace {
 std::vector<std::string> room_keys(std::int64_t concert_id) {
     std::string p = room_prefix(concert_id);
     return {p + "seq",      p + "waiting",  p + "active",         p + "seen",  p + "admits",
-            p + "admitted", p + "admitted_total", room_settings_key(concert_id), p + "owner", p + "paying"};
+            p + "admitted", p + "admitted_total", room_settings_key(concert_id), p + "owner", p + "paying",
+            p + "opening",  p + "prequeue"};
 }
 
 std::string setting_default(const char* name) { return std::to_string(find_setting(name)->default_value); }
@@ -27,9 +28,21 @@ std::string prelude() {
     return R"lua(
 local K_SEQ, K_WAITING, K_ACTIVE, K_SEEN = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local K_ADMITS, K_ADMITTED, K_TOTAL, K_SETTINGS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local K_OWNER, K_PAYING = KEYS[9], KEYS[10]
+local K_OWNER, K_PAYING, K_OPENING, K_PREQUEUE = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+-- The opening draw. A room with an opening scheduled keeps the tickets
+-- issued before it in a pre-queue whose members are their lottery keys,
+-- "<sha1 hex of seed:ticket>:<ticket>", all at score 0: Redis orders them by
+-- that text, which is the draw's order, from the moment each is issued, so
+-- the opening itself costs nothing. Until the opening nobody is admitted;
+-- after it the pre-queue goes first, then the later tickets in issue order.
+local o = redis.call('HMGET', K_OPENING, 'opens_ms', 'seed', 'last')
+local opens_ms, seed, prequeue_last = tonumber(o[1]), o[2], tonumber(o[3]) or 0
+local before_opening = opens_ms ~= nil and now < opens_ms
+local function in_prequeue(t) return seed and tonumber(t) <= prequeue_last end
+local function lottery_key(t) return redis.sha1hex(seed .. ':' .. t) .. ':' .. t end
 -- The room's own settings win over the global ones, which the caller passes
 -- as the last four arguments (they live in another slot).
 local s = redis.call('HMGET', K_SETTINGS, 'queue.capacity', 'queue.active_seconds',
@@ -47,6 +60,7 @@ local paused = num(s[4], num(ARGV[G + 3], )lua" + setting_default("queue.paused"
 
 -- The ticket leaves its place or its slot for good.
 local function forget(t)
+  if in_prequeue(t) then redis.call('ZREM', K_PREQUEUE, lottery_key(t)) end
   redis.call('ZREM', K_WAITING, t)
   redis.call('ZREM', K_ACTIVE, t)
   redis.call('ZREM', K_SEEN, t)
@@ -71,14 +85,21 @@ local function admit()
     forget(t)
   end
   redis.call('ZREMRANGEBYSCORE', K_ADMITS, '-inf', now - 60000)
-  if paused == 1 then return end
+  if paused == 1 or before_opening then return end
   local free = capacity - redis.call('ZCARD', K_ACTIVE)
   local steps = 0
   while free > 0 and steps < 1000 do
     steps = steps + 1
-    local head = redis.call('ZPOPMIN', K_WAITING)
-    if #head == 0 then break end
-    local t = head[1]
+    -- The draw's order first (the lowest lottery key), then issue order.
+    local t
+    local drawn = redis.call('ZPOPMIN', K_PREQUEUE)
+    if #drawn > 0 then
+      t = string.match(drawn[1], ':(%d+)$')
+    else
+      local head = redis.call('ZPOPMIN', K_WAITING)
+      if #head == 0 then break end
+      t = head[1]
+    end
     if is_idle(t) then
       forget(t)
     else
@@ -104,7 +125,7 @@ local function status_of(t, touch, user)
   if ends then
     if tonumber(ends) <= now then forget(t) return 'EXPIRED' end
     status = 'ACTIVE'
-  elseif redis.call('ZSCORE', K_WAITING, t) then
+  elseif redis.call('ZSCORE', K_WAITING, t) or (in_prequeue(t) and redis.call('ZSCORE', K_PREQUEUE, lottery_key(t))) then
     status = 'WAITING'
   else
     forget(t)
@@ -114,22 +135,36 @@ local function status_of(t, touch, user)
   return status
 end
 
+-- A WAITING ticket's place: before the opening, the pre-queue's size (no
+-- order exists yet for anyone); after it, its rank in the draw, or the
+-- whole pre-queue plus its rank among the later tickets.
+local function position_of(t)
+  if before_opening then return redis.call('ZCARD', K_PREQUEUE) end
+  if in_prequeue(t) then return redis.call('ZRANK', K_PREQUEUE, lottery_key(t)) + 1 end
+  return redis.call('ZCARD', K_PREQUEUE) + redis.call('ZCOUNT', K_WAITING, '-inf', t)
+end
+
 -- ticket, iat, status, position, admitted last minute, capacity, active
--- seconds, idle seconds; position, admissions, capacity and active seconds
--- matter only to a WAITING ticket.
+-- seconds, idle seconds, the pending opening (Unix ms, or 0) and the ms
+-- until it; position,
+-- admissions, capacity and active seconds matter only to a WAITING ticket.
 local function view(t, iat, status)
-  if status ~= 'WAITING' then return {tonumber(t), tonumber(iat), status, 0, 0, capacity, active_s, idle_ms / 1000} end
-  return {tonumber(t), tonumber(iat), status, redis.call('ZCOUNT', K_WAITING, '-inf', t),
-          redis.call('ZCARD', K_ADMITS), capacity, active_s, idle_ms / 1000}
+  local pending = before_opening and opens_ms or 0
+  local until_ms = before_opening and opens_ms - now or 0
+  if status ~= 'WAITING' then
+    return {tonumber(t), tonumber(iat), status, 0, 0, capacity, active_s, idle_ms / 1000, pending, until_ms}
+  end
+  return {tonumber(t), tonumber(iat), status, position_of(t), redis.call('ZCARD', K_ADMITS), capacity, active_s,
+          idle_ms / 1000, pending, until_ms}
 end
 )lua";
 }
 
-// KEYS[11] = the room's {q:N}:u:<userId>; ARGV[1] = userId.
+// KEYS[13] = the room's {q:N}:u:<userId>; ARGV[1] = userId.
 const Script& issue_script() {
     static const Script script(prelude() + R"lua(
 local user = ARGV[1]
-local held = redis.call('GET', KEYS[11])
+local held = redis.call('GET', KEYS[13])
 if held then
   local t, iat = string.match(held, '^(%d+) (%d+)$')
   if t then
@@ -143,10 +178,16 @@ if held then
 end
 local t = redis.call('INCR', K_SEQ)
 local iat = math.floor(now / 1000)
-redis.call('ZADD', K_WAITING, t, t)
+if before_opening then
+  prequeue_last = t
+  redis.call('HSET', K_OPENING, 'last', t)
+  redis.call('ZADD', K_PREQUEUE, 0, lottery_key(t))
+else
+  redis.call('ZADD', K_WAITING, t, t)
+end
 redis.call('ZADD', K_SEEN, now, t)
 redis.call('HSET', K_OWNER, t, user)
-redis.call('SET', KEYS[11], t .. ' ' .. iat, 'EX', 86400)
+redis.call('SET', KEYS[13], t .. ' ' .. iat, 'EX', 86400)
 admit()
 return view(t, iat, status_of(t, false, user))
 )lua");
@@ -212,17 +253,46 @@ return 1
     return script;
 }
 
-// KEYS[11] = the room's {q:N}:u:<userId>; ARGV[1] = userId.
+// KEYS[13] = the room's {q:N}:u:<userId>; ARGV[1] = userId.
 const Script& forget_user_script() {
     static const Script script(prelude() + R"lua(
-local held = redis.call('GET', KEYS[11])
+local held = redis.call('GET', KEYS[13])
 if held then
   local t = string.match(held, '^(%d+) ')
   if t and redis.call('HGET', K_OWNER, t) == ARGV[1] then forget(t) end
-  redis.call('DEL', KEYS[11])
+  redis.call('DEL', KEYS[13])
 end
 admit()
 return 1
+)lua");
+    return script;
+}
+
+// ARGV[1] = the opening (Unix ms, or "now"), ARGV[2] = seed, ARGV[3] = its
+// commitment. Returns {outcome, opens_ms}: OPENED, or TICKETS_ISSUED (the
+// room already has tickets), or ALREADY_OPEN (an opening already passed).
+const Script& open_script() {
+    static const Script script(prelude() + R"lua(
+local at = ARGV[1] == 'now' and now or tonumber(ARGV[1])
+if tonumber(redis.call('GET', K_SEQ) or '0') > 0 then return {'TICKETS_ISSUED', 0} end
+if opens_ms and opens_ms <= now then return {'ALREADY_OPEN', opens_ms} end
+redis.call('HSET', K_OPENING, 'opens_ms', at, 'seed', ARGV[2], 'commitment', ARGV[3], 'last', 0)
+return {'OPENED', at}
+)lua");
+    return script;
+}
+
+// The room's public facts. Returns {open, opens_ms, paused, capacity,
+// waiting, active, admitted last minute, commitment, seed, pre-queue
+// tickets}; the seed and the pre-queue's size only once the opening passed.
+const Script& facts_script() {
+    static const Script script(prelude() + R"lua(
+local opened = not before_opening
+local commitment = redis.call('HGET', K_OPENING, 'commitment') or ''
+return {opened and 1 or 0, opens_ms or 0, paused, capacity,
+        redis.call('ZCARD', K_WAITING) + redis.call('ZCARD', K_PREQUEUE), redis.call('ZCARD', K_ACTIVE),
+        redis.call('ZCOUNT', K_ADMITS, now - 60000, '+inf'), commitment,
+        (opened and seed) and seed or '', (opened and seed) and prequeue_last or -1}
 )lua");
     return script;
 }
@@ -261,16 +331,19 @@ QueueView parse_view(std::int64_t concert_id, const redisReply* reply) {
     v.issued_at = integer_at(reply, 1);
     v.status = parse_status(reply->element[2]);
     v.position = integer_at(reply, 3);
+    v.opens_at_ms = integer_at(reply, 8);
+    // Before an opening nobody is admitted: the wait starts when it comes.
     v.wait_seconds = v.status == QueueStatus::Waiting
                          ? estimate_wait_seconds(v.position, integer_at(reply, 4), integer_at(reply, 5),
-                                                 integer_at(reply, 6))
+                                                 integer_at(reply, 6)) +
+                               (integer_at(reply, 9) + 999) / 1000
                          : 0;
     v.poll_after_seconds = poll_after_seconds(v.status, v.wait_seconds, integer_at(reply, 7));
     return v;
 }
 
 // Runs one of the room scripts on the room's keys (and 'extra_key' as
-// KEYS[11]), with the script's own arguments followed by the global queue
+// KEYS[13]), with the script's own arguments followed by the global queue
 // settings as this process last read them (within a second).
 ReplyPtr run(Redis& redis, const Script& script, std::int64_t concert_id, std::vector<std::string> args,
              const std::string& extra_key = "") {
@@ -351,6 +424,42 @@ void queue_forget_user(Redis& redis, const std::string& user_id) {
     for (const std::string& key : scan(redis, "{q:*}:u:" + user_id)) {
         if (std::int64_t concert_id = room_of(key)) run(redis, forget_user_script(), concert_id, {user_id}, key);
     }
+}
+
+OpenOutcome queue_open_room(Redis& redis, std::int64_t concert_id, std::optional<std::int64_t> opens_at_ms,
+                            const std::string& seed, const std::string& commitment) {
+    ReplyPtr reply = run(redis, open_script(), concert_id,
+                         {opens_at_ms ? std::to_string(*opens_at_ms) : "now", seed, commitment});
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) throw std::runtime_error("queue: bad open reply");
+    std::string outcome(reply->element[0]->str, reply->element[0]->len);
+    OpenOutcome out;
+    out.opens_at_ms = integer_at(reply.get(), 1);
+    out.opened = outcome == "OPENED";
+    out.refusal = outcome == "TICKETS_ISSUED" ? "the room has issued tickets already"
+                  : outcome == "ALREADY_OPEN" ? "the room's opening has passed already"
+                                              : "";
+    return out;
+}
+
+RoomFacts queue_room_facts(Redis& redis, std::int64_t concert_id) {
+    ReplyPtr reply = run(redis, facts_script(), concert_id, {});
+    auto text = [&](std::size_t i) {
+        const redisReply* e = reply->element[i];
+        return std::string(e->str, e->len);
+    };
+    RoomFacts f;
+    f.concert_id = concert_id;
+    f.open = integer_at(reply.get(), 0) == 1;
+    f.opens_at_ms = f.open ? 0 : integer_at(reply.get(), 1);  // null once no opening is pending
+    f.paused = integer_at(reply.get(), 2) == 1;
+    f.capacity = integer_at(reply.get(), 3);
+    f.waiting = integer_at(reply.get(), 4);
+    f.active = integer_at(reply.get(), 5);
+    f.admitted_last_minute = integer_at(reply.get(), 6);
+    f.seed_commitment = text(7);
+    f.seed = text(8);
+    f.pre_queue_tickets = integer_at(reply.get(), 9);
+    return f;
 }
 
 std::vector<std::int64_t> queue_rooms(Redis& redis) {

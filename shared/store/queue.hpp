@@ -16,6 +16,9 @@
 //   {q:N}:owner           HASH ticket -> userId of every live ticket
 //   {q:N}:paying          HASH ticket -> "until_ms claimId keyTag": a payment in flight
 //   {q:N}:settings        HASH the room's own queue.* settings (store/settings.hpp)
+//   {q:N}:opening         HASH opens_ms, seed, commitment, last (the last pre-queue ticket)
+//   {q:N}:prequeue        ZSET 0 -> "<sha1 hex of seed:ticket>:<ticket>": tickets issued
+//                         before the opening, in the draw's order
 //   {q:N}:u:<userId>      "ticket iat" of the user's latest ticket in the room (24 h)
 // The global settings ({q}:settings) live in another slot: each script gets
 // their values as arguments, read by this process at most a second ago.
@@ -29,6 +32,7 @@
 // sets, so admission, which pops the lowest waiting ticket, never meets it.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,6 +80,21 @@ void queue_release_payment(Redis& redis, const Ticket& ticket, const std::string
 // secret): their tokens are EXPIRED from now on. Finds the rooms by SCAN:
 // for operators, never on a request's path.
 void queue_forget_user(Redis& redis, const std::string& user_id);
+
+// Schedules the room's opening draw (`concertctl room open`): at
+// 'opens_at_ms' (Redis clock; nullopt: now), with the secret 'seed' (64 hex
+// characters) whose SHA-256 'commitment' is published at once. Refused while
+// the room has issued tickets, or once an opening has passed.
+struct OpenOutcome {
+    bool opened = false;
+    std::int64_t opens_at_ms = 0;
+    std::string refusal;  // why not, when !opened
+};
+OpenOutcome queue_open_room(Redis& redis, std::int64_t concert_id, std::optional<std::int64_t> opens_at_ms,
+                            const std::string& seed, const std::string& commitment);
+
+// The room's public facts (GET /concerts/{id}/room): read only, one step.
+RoomFacts queue_room_facts(Redis& redis, std::int64_t concert_id);
 
 // A room's counters for operators, without scanning tickets.
 QueueStats queue_stats(Redis& redis, std::int64_t concert_id);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/crypto.hpp"
 #include "base/text.hpp"
 #include "client.hpp"
 #include "rules/token.hpp"
@@ -550,4 +553,117 @@ TEST(Rooms, ARoomsOverrideBeatsTheGlobalValueAndUnsetRestoresIt) {
     CHECK(rc != 0);
     STRCMP_CONTAINS("no such concert", out.c_str());
     (void)a1;
+}
+
+namespace {
+
+itest::Reply room_facts(long concert) {
+    return itest::request("GET", "/api/v1/concerts/" + std::to_string(concert) + "/room");
+}
+
+// "YYYY-MM-DDThh:mm:ssZ", 'seconds' from now by this host's clock (the
+// stack's Redis runs on the same clock).
+std::string instant_in(int seconds) {
+    std::time_t at = std::time(nullptr) + seconds;
+    std::tm utc{};
+    gmtime_r(&at, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+}  // namespace
+
+TEST(Rooms, RoomFactsArePublicAndNameNoUserAndNoTicket) {
+    long a = room("Facts");
+    std::string user = itest::new_user();
+    Place p = take(user, a);
+    itest::Reply r = room_facts(a);
+    LONGS_EQUAL(200, r.status);
+    concert::JsonPtr obj = r.json();
+    std::vector<std::string> keys;
+    for (const cJSON* item = obj->child; item != nullptr; item = item->next) keys.emplace_back(item->string);
+    std::string all;
+    for (const std::string& k : keys) all += k + ",";
+    STRCMP_EQUAL("concertId,open,opensAt,paused,capacity,waiting,active,admittedLastMinute,seedCommitment,seed,"
+                 "preQueueTickets,", all.c_str());
+    CHECK(r.body.find(user) == std::string::npos);
+    CHECK(r.body.find(p.token) == std::string::npos);
+    STRCMP_CONTAINS("\"open\":true,\"opensAt\":null", r.body.c_str());
+    STRCMP_CONTAINS("\"active\":1", r.body.c_str());
+    STRCMP_EQUAL("", itest::error_problem(room_facts(99999999), 404, "Concert not found").c_str());
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/concerts/x/room"), 400).c_str());
+}
+
+// The contract's opening draw, recomputed here from the published values.
+TEST(Rooms, TheOpeningDrawOrdersThePreQueueByTheRevealedSeedAndLaterArrivalsFollow) {
+    long a = room("Draw");
+    std::string ra = std::to_string(a);
+    room_setting(a, "queue.capacity", 1);
+    std::vector<std::string> early, late;
+    for (int i = 0; i < 60; ++i) early.push_back(itest::new_user());
+    for (int i = 0; i < 20; ++i) late.push_back(itest::new_user());
+    int rc = -1;
+    concert::JsonPtr scheduled(cJSON_Parse(itest::concertctl("room open --concert " + ra + " --at " + instant_in(3), &rc).c_str()));
+    LONGS_EQUAL(0, rc);
+    std::string commitment = itest::text_field(scheduled.get(), "seedCommitment");
+    LONGS_EQUAL(64, commitment.size());
+    STRCMP_CONTAINS(("\"seedCommitment\":\"" + commitment + "\",\"seed\":null").c_str(), room_facts(a).body.c_str());
+
+    // Before the opening: everyone waits, nobody is admitted, the place is the pre-queue's size.
+    std::vector<Place> places;
+    for (const std::string& user : early) places.push_back(take(user, a));
+    Place last = places.back();
+    STRCMP_EQUAL("WAITING", places.front().status.c_str());
+    LONGS_EQUAL(60, status(places.front().token).position);
+    LONGS_EQUAL(60, last.position);
+    STRCMP_CONTAINS("\"opensAt\":\"", itest::request("GET", "/api/v1/queue/status", "",
+                                                      {"Authorization: Bearer " + last.token}).body.c_str());
+    // Scheduling again is refused once the room has tickets.
+    itest::concertctl("room open --concert " + ra + " --now", &rc);
+    CHECK(rc != 0);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(3200));
+    for (const std::string& user : late) places.push_back(take(user, a));
+    concert::JsonPtr facts = room_facts(a).json();
+    std::string seed = itest::text_field(facts.get(), "seed");
+    LONGS_EQUAL(64, seed.size());
+    STRCMP_EQUAL(commitment.c_str(), concert::hex_encode(concert::sha256(seed)).c_str());
+    LONGS_EQUAL(60, static_cast<long>(cJSON_GetObjectItemCaseSensitive(facts.get(), "preQueueTickets")->valuedouble));
+
+    // The expected order: tickets 1..60 by ascending SHA-1 hex of "<seed>:<ticket>", then 61..80.
+    std::vector<std::pair<std::string, long>> draw;
+    for (long t = 1; t <= 60; ++t) draw.emplace_back(concert::hex_encode(concert::sha1(seed + ":" + std::to_string(t))), t);
+    std::sort(draw.begin(), draw.end());
+    std::vector<long> expected;
+    for (const auto& d : draw) expected.push_back(d.second);
+    for (long t = 61; t <= 80; ++t) expected.push_back(t);
+    // With capacity 1 the first drawn is ACTIVE; everyone else's place is
+    // their rank in that order.
+    std::vector<long> seen(80, -1);
+    for (const Place& p : places) {
+        Place now = status(p.token);
+        long rank = now.status == "ACTIVE" ? 0 : now.position;
+        if (rank >= 0 && rank < 80) seen[static_cast<std::size_t>(rank)] = ticket_of(p.token);
+    }
+    std::string order;
+    for (long t : seen) order += std::to_string(t) + " ";
+    std::printf("\ndraw: seed %s\ndraw: commitment %s\ndraw: admission order %s\n", seed.c_str(), commitment.c_str(),
+                order.c_str());
+    CHECK(seen == expected);
+    // Opening again after the opening passed is refused.
+    std::string again = itest::concertctl("room open --concert " + ra + " --now", &rc);
+    CHECK(rc != 0);
+    STRCMP_CONTAINS("cannot schedule the opening", again.c_str());
+}
+
+TEST(Rooms, ARoomWithNoTicketsOpensAtOnceWithNow) {
+    long a = room("Now");
+    int rc = -1;
+    std::string out = itest::concertctl("room open --concert " + std::to_string(a) + " --now", &rc);
+    LONGS_EQUAL(0, rc);
+    STRCMP_CONTAINS("\"seedCommitment\":", out.c_str());
+    Place p = take(itest::new_user(), a);
+    STRCMP_EQUAL("ACTIVE", p.status.c_str());
+    STRCMP_CONTAINS("\"preQueueTickets\":0", room_facts(a).body.c_str());
 }

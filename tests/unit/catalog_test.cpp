@@ -101,3 +101,13 @@ TEST(Catalog, DatabaseInstantsBecomeIsoWithMilliseconds) {
     STRCMP_EQUAL("2026-11-22T12:34:56.000Z", concert::iso_instant("2026-11-22 12:34:56").c_str());
     STRCMP_EQUAL("2026-11-22T12:34:56.500Z", concert::iso_instant("2026-11-22 12:34:56.5").c_str());
 }
+
+TEST(Catalog, IsoInstantsAreReadAsUnixMilliseconds) {
+    LONGS_EQUAL(0, *concert::parse_iso_instant("1970-01-01T00:00:00Z"));
+    CHECK(1795350896789LL == *concert::parse_iso_instant("2026-11-22T12:34:56.789Z"));
+    CHECK(951782400000LL == *concert::parse_iso_instant("2000-02-29T00:00:00Z"));
+    for (const char* bad : {"2026-11-22 12:34:56Z", "2026-11-22T12:34:56", "2026-02-30T00:00:00Z", "2026-11-22T24:00:00Z",
+                            "2026-11-22T12:34:56.78Z", "2026-11-22T12:34:56+09:00", "now"}) {
+        CHECK_FALSE_TEXT(concert::parse_iso_instant(bad).has_value(), bad);
+    }
+}

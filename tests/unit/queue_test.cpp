@@ -57,3 +57,29 @@ TEST(QueuePacing, BoundsHoldAtTheHeadTheMiddleAndTheEndOfALongLine) {
     LONGS_EQUAL(40, concert::poll_after_seconds(concert::QueueStatus::Waiting,
                                                 concert::estimate_wait_seconds(100000, 0, 100, 600), 120));
 }
+
+TEST_GROUP(RoomFacts){};
+
+TEST(RoomFacts, APendingOpeningShowsItsCommitmentButNoSeed) {
+    concert::RoomFacts f;
+    f.concert_id = 7;
+    f.open = false;
+    f.opens_at_ms = 1795350896789;
+    f.capacity = 100;
+    f.waiting = 3;
+    f.seed_commitment = "ab";
+    STRCMP_EQUAL("{\"concertId\":7,\"open\":false,\"opensAt\":\"2026-11-22T12:34:56.789Z\",\"paused\":false,"
+                 "\"capacity\":100,\"waiting\":3,\"active\":0,\"admittedLastMinute\":0,\"seedCommitment\":\"ab\","
+                 "\"seed\":null,\"preQueueTickets\":null}",
+                 concert::room_facts_json(f).c_str());
+}
+
+TEST(RoomFacts, AfterTheOpeningTheSeedAndThePreQueueArePublished) {
+    concert::RoomFacts f;
+    f.concert_id = 7;
+    f.seed_commitment = "ab";
+    f.seed = "cd";
+    f.pre_queue_tickets = 60;
+    STRCMP_CONTAINS("\"open\":true,\"opensAt\":null", concert::room_facts_json(f).c_str());
+    STRCMP_CONTAINS("\"seed\":\"cd\",\"preQueueTickets\":60", concert::room_facts_json(f).c_str());
+}

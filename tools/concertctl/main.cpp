@@ -5,6 +5,7 @@
 //   concertctl settings unset KEY --concert N    drop a room's override
 //   concertctl queue stats [--concert N]         issued, admitted, waiting, active, admittedLastMinute
 //   concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]
+//   concertctl room open --concert N (--at 2026-12-01T10:00:00Z | --now)   schedule the opening draw
 //   concertctl user reset-secret --user ID   a new secret for the user; the old one stops working
 //   concertctl sweep                     mark lapsed holds EXPIRED, free their seats
 //   concertctl check                     verify the invariants; exit 1 on any violation
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "base/config.hpp"
+#include "base/crypto.hpp"
 #include "base/json.hpp"
 #include "base/text.hpp"
 #include "base/uuid.hpp"
@@ -45,6 +47,7 @@ constexpr const char* kUsage =
     "       concertctl queue stats [--concert N]\n"
     "       concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]\n"
     "       concertctl user reset-secret --user ID\n"
+    "       concertctl room open --concert N (--at INSTANT | --now)\n"
     "       concertctl sweep\n"
     "       concertctl check\n";
 
@@ -166,6 +169,32 @@ int queue_command(std::vector<std::string> args, concert::Redis& redis, concert:
     return 0;
 }
 
+// `room open --concert N (--at INSTANT | --now)`: draws a secret seed (32
+// CSPRNG bytes as 64 hex characters), stores it for the room and prints
+// {concertId, opensAt, seedCommitment}: the SHA-256 hex of the seed's text,
+// published now; the seed itself is published after the opening.
+int room_command(std::vector<std::string> args, concert::Redis& redis, concert::Db& db) {
+    std::optional<std::int64_t> room = take_concert(args, db);
+    if (!room || args.size() < 3 || args[1] != "open") throw UsageError{};
+    std::optional<std::int64_t> at;
+    if (args.size() == 4 && args[2] == "--at") {
+        at = concert::parse_iso_instant(args[3]);
+        if (!at) return fail("--at must be an ISO 8601 UTC instant, e.g. 2026-12-01T10:00:00Z");
+    } else if (args.size() != 3 || args[2] != "--now") {
+        throw UsageError{};
+    }
+    std::string seed = concert::hex_encode(concert::random_bytes(32));
+    std::string commitment = concert::hex_encode(concert::sha256(seed));
+    concert::OpenOutcome opened = concert::queue_open_room(redis, *room, at, seed, commitment);
+    if (!opened.opened) return fail("cannot schedule the opening: " + opened.refusal);
+    concert::JsonPtr out = concert::new_object();
+    concert::add_int(out.get(), "concertId", *room);
+    concert::add_string(out.get(), "opensAt", concert::iso_from_unix_ms(opened.opens_at_ms));
+    concert::add_string(out.get(), "seedCommitment", commitment);
+    print(out);
+    return 0;
+}
+
 constexpr const char* kResetSecret = "UPDATE users SET secret_hash = UNHEX(?) WHERE id = ?";
 
 // `user reset-secret --user ID`: prints {"userId", "userSecret"}. The old
@@ -219,6 +248,7 @@ int main(int argc, char** argv) {
         if (!args.empty() && args[0] == "queue") return queue_command(args, redis, db);
         if (!args.empty() && args[0] == "concert") return concert_command(args, db);
         if (!args.empty() && args[0] == "user") return user_command(args, db, redis);
+        if (!args.empty() && args[0] == "room") return room_command(args, redis, db);
         if (args.size() == 1 && args[0] == "sweep") {
             // Old keys are forgotten even when the sweep itself fails.
             std::int64_t expired = 0;

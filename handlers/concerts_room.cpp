@@ -1,0 +1,32 @@
+// GET /api/v1/concerts/{concertId}/room (no credential)
+//     -> 200 {concertId, open, opensAt, paused, capacity, waiting, active, admittedLastMinute,
+//             seedCommitment, seed, preQueueTickets} | 400 | 404 | 503
+//
+// A concert's waiting room, as anyone may see it: counts and the opening
+// draw's published values, never a user or a ticket of anyone. One indexed
+// read and one read-only Redis step, so anyone may poll it.
+
+#include "base/json.hpp"
+#include "rules/catalog.hpp"
+#include "rules/queue.hpp"
+#include "runtime/serve.hpp"
+#include "store/queue.hpp"
+
+namespace {
+
+constexpr const char* kConcertExists = "SELECT 1 FROM concerts WHERE id = ?";
+
+concert::Response handle(const concert::Request& request, concert::Deps& deps) {
+    std::int64_t concert_id = concert::concert_id_from_path(request.path);
+    bool exists = deps.db.run(kConcertExists, [&](sql::PreparedStatement& st) {
+        st.setInt64(1, concert_id);
+        concert::ResultPtr rs(st.executeQuery());
+        return rs->next();
+    });
+    if (!exists) throw concert::HttpError{404, "Concert not found"};
+    return concert::json_response(200, concert::room_facts_json(concert::queue_room_facts(deps.redis, concert_id)));
+}
+
+}  // namespace
+
+int main() { return concert::serve("concerts_room", handle); }
