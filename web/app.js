@@ -210,6 +210,7 @@ async function takePlace() {
 
 function onPlace(place) {
   clearTimeout(pollTimer);
+  if (place.status !== 'WAITING') showOpening(null);
   if (place.status === 'ACTIVE') {
     say(`It's your turn! Pick a date for ${state.concert.name}.`, 'success');
     return loadDates();
@@ -220,7 +221,9 @@ function onPlace(place) {
     say('Your place in the line has expired. Take a new place to continue.', 'error');
     return showQueueExpired();
   }
-  $('queue-position').textContent = `number ${place.queuePosition}`;
+  showOpening(place.opensAt);
+  $('queue-position').textContent = place.opensAt ? `one of ${place.queuePosition} waiting for the opening`
+    : `number ${place.queuePosition}`;
   $('queue-wait').textContent = place.estimatedWaitTime < 60 ? `about ${place.estimatedWaitTime} s`
     : `about ${Math.ceil(place.estimatedWaitTime / 60)} min`;
   $('leave-queue').textContent = 'Leave the line';
@@ -228,6 +231,26 @@ function onPlace(place) {
   // The server says when to ask again (sooner near the head of the line,
   // never so late that the place lapses as idle).
   pollTimer = setTimeout(poll, Math.max(1, place.pollAfterSeconds || 1) * 1000);
+}
+
+// Before a room's opening: a countdown, and the draw's published commitment.
+let openingTimer = null;
+async function showOpening(opensAt) {
+  clearInterval(openingTimer);
+  $('prequeue').hidden = !opensAt;
+  if (!opensAt) return;
+  const at = new Date(opensAt);
+  $('opens-at').textContent = at.toLocaleString();
+  const tick = () => {
+    const left = Math.max(0, Math.round((at - Date.now()) / 1000));
+    $('opens-in').textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+  };
+  tick();
+  openingTimer = setInterval(tick, 1000);
+  try {
+    const room = await api('GET', `/concerts/${state.concert.id}/room`);
+    $('seed-commitment').textContent = room.seedCommitment || '—';
+  } catch (e) { /* the countdown stands without it */ }
 }
 
 let pollFailures = 0;

@@ -223,6 +223,30 @@ test('a waiting visitor watching the page becomes active and moves on by itself'
   assert.equal((await api('DELETE', '/queue/token', null, firstToken)).status, 204);
   await page.locator('#step-dates').waitFor({ timeout: 10000 });
   await shot(page, '11-queue-now-active');
+  // Admitted to this concert's room, the visitor books in it.
+  await page.locator('#dates button', { hasText: concert.date }).click();
+  await page.click('#seat-map button[data-seat="3"]');
+  await page.locator('#step-pay').waitFor();
+  await done(page);
+});
+
+test('a visitor who joins before the opening sees the countdown and the draw\'s commitment, then gets in', async () => {
+  const concert = addConcert(4, 10000);
+  const opening = JSON.parse(concertctl('room', 'open', '--concert', String(concert.id), '--at',
+    new Date(Date.now() + 6000).toISOString()));
+  const page = await newPage(DESKTOP);
+  await page.goto(BASE);
+  await signUp(page, 'Early Bird');
+  await joinLine(page, concert);
+  await page.locator('#prequeue').waitFor();
+  await page.locator('#seed-commitment', { hasText: opening.seedCommitment }).waitFor();
+  assert.match(await page.textContent('#opens-in'), /^0:0[0-6]$/);
+  assert.match(await page.textContent('#queue-position'), /waiting for the opening/);
+  await shot(page, '14-prequeue-countdown');
+  await page.locator('#step-dates').waitFor({ timeout: 15000 });
+  const room = (await api('GET', `/concerts/${concert.id}/room`)).body;
+  assert.equal(room.preQueueTickets, 1);
+  assert.equal(room.seed.length, 64);
   await done(page);
 });
 

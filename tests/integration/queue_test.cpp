@@ -667,3 +667,34 @@ TEST(Rooms, ARoomWithNoTicketsOpensAtOnceWithNow) {
     STRCMP_EQUAL("ACTIVE", p.status.c_str());
     STRCMP_CONTAINS("\"preQueueTickets\":0", room_facts(a).body.c_str());
 }
+
+// Server-paced polling in a room of 100,000 waiting tickets (admission
+// paused so the places stay put): the bounds hold at the head, in the
+// middle and at the end, and far back asks far less often than the head.
+TEST(Rooms, PollAfterSecondsBoundsHoldAtTheHeadMiddleAndEndOfA100000TicketRoom) {
+    long a = room("Crowd");
+    room_setting(a, "queue.paused", 1);
+    std::string p = "{q:" + std::to_string(a) + "}:";
+    auto crowd = [&](int n) {  // n more live tickets, seen far in the future
+        itest::redis().command({"EVAL",
+                                "local first = redis.call('INCRBY', KEYS[1], ARGV[1]) - ARGV[1] + 1 "
+                                "for t = first, first + ARGV[1] - 1 do "
+                                "redis.call('ZADD', KEYS[2], t, t) redis.call('ZADD', KEYS[3], 9999999999999, t) end",
+                                "3", p + "seq", p + "waiting", p + "seen", std::to_string(n)});
+    };
+    Place head = take(itest::new_user(), a);
+    crowd(49999);
+    Place middle = take(itest::new_user(), a);
+    crowd(49999);
+    Place end = take(itest::new_user(), a);
+    LONGS_EQUAL(1, status(head.token).position);
+    LONGS_EQUAL(50001, status(middle.token).position);
+    LONGS_EQUAL(100001, status(end.token).position);
+    for (const Place& place : {status(head.token), status(middle.token), status(end.token)}) {
+        CHECK(place.poll >= 1);
+        CHECK(place.poll <= 120 / 3);
+        CHECK(place.poll <= std::max(1L, place.wait / 10));
+    }
+    LONGS_EQUAL(1, status(head.token).poll);
+    LONGS_EQUAL(40, status(end.token).poll);
+}
