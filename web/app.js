@@ -194,6 +194,7 @@ $('join-line').addEventListener('click', async () => {
   if (state.token && (!state.concert || state.concert.id !== concert.id)) state.token = null;  // another room
   state.concert = concert;
   save();
+  say('', '');
   try { await takePlace(); } catch (e) { handle(e); }
 });
 
@@ -223,7 +224,7 @@ function onPlace(place) {
   }
   showOpening(place.opensAt);
   $('queue-position').textContent = place.opensAt ? `one of ${place.queuePosition} waiting for the opening`
-    : `number ${place.queuePosition}`;
+    : `number ${place.queuePosition} in line`;
   $('queue-wait').textContent = place.estimatedWaitTime < 60 ? `about ${place.estimatedWaitTime} s`
     : `about ${Math.ceil(place.estimatedWaitTime / 60)} min`;
   $('leave-queue').textContent = 'Leave the line';
@@ -268,7 +269,7 @@ async function poll() {
 
 function showQueueExpired() {
   clearTimeout(pollTimer);
-  $('queue-position').textContent = 'no longer';
+  $('queue-position').textContent = 'no longer in line';
   $('queue-wait').textContent = '—';
   $('leave-queue').textContent = 'Take a new place';
   show('queue');

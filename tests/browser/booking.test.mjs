@@ -218,7 +218,7 @@ test('a waiting visitor watching the page becomes active and moves on by itself'
   await signUp(page, 'Patient Visitor');
   await joinLine(page, concert);
   await page.locator('#step-queue').waitFor();
-  assert.equal(await page.textContent('#queue-position'), 'number 1');
+  assert.equal(await page.textContent('#queue-position'), 'number 1 in line');
   await shot(page, '10-queue-waiting');
   assert.equal((await api('DELETE', '/queue/token', null, firstToken)).status, 204);
   await page.locator('#step-dates').waitFor({ timeout: 10000 });
