@@ -1,7 +1,10 @@
 #include "rules/holds.hpp"
 
 #include "base/error.hpp"
+#include "base/http.hpp"
 #include "base/json.hpp"
+#include "base/text.hpp"
+#include "base/uuid.hpp"
 
 namespace concert {
 
@@ -16,6 +19,31 @@ HoldRequest parse_hold_request(std::string_view body) {
     // names it ("seatNumber must be between 1 and 50").
     r.seat_number = require_int(obj.get(), "seatNumber", -kMaxJsonInteger, kMaxJsonInteger);
     return r;
+}
+
+std::string reservation_id_from_path(std::string_view path) {
+    constexpr std::string_view kPrefix = "/api/v1/reservations/";
+    if (path.substr(0, kPrefix.size()) == kPrefix && is_canonical_uuid(path.substr(kPrefix.size()))) {
+        return std::string(path.substr(kPrefix.size()));
+    }
+    throw HttpError{400, "reservationId must be a UUID in lower-case canonical form"};
+}
+
+bool must_cancel(const CancelLookup& r) {
+    if (!r.mine) throw HttpError{404, "Reservation not found"};
+    if (r.status == "PAID") throw HttpError{409, "Reservation is already paid"};
+    return r.status == "TEMPORARILY_RESERVED" && !r.lapsed;
+}
+
+std::int64_t reservations_limit(std::string_view query) {
+    auto params = parse_query(query);
+    auto it = params.find("limit");
+    if (it == params.end()) return kMaxReservationsListed;
+    std::optional<std::int64_t> limit = it->second.rfind('-', 0) == 0 ? std::nullopt : parse_decimal(it->second);
+    if (!limit || *limit < 1 || *limit > kMaxReservationsListed) {
+        throw HttpError{400, "limit must be between 1 and " + std::to_string(kMaxReservationsListed)};
+    }
+    return *limit;
 }
 
 bool under_hold_cap(std::int64_t user_holds, std::int64_t max_per_user) { return user_holds < max_per_user; }

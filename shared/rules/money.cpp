@@ -29,6 +29,7 @@ void check_payable(const PaymentLookup& p, std::int64_t room) {
     if (!p.mine) throw HttpError{404, "Reservation not found"};
     if (p.concert_id != room) throw HttpError{403, "Queue token is for another concert"};
     if (p.status == "PAID") throw HttpError{409, "Reservation is already paid"};
+    if (p.status == "CANCELLED") throw HttpError{409, "Reservation was cancelled"};
     if (p.status != "TEMPORARILY_RESERVED" || p.lapsed) throw HttpError{400, "Reservation has expired"};
     if (p.balance < p.price) throw HttpError{402, "Insufficient balance"};
 }

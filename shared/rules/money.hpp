@@ -27,7 +27,7 @@ std::string parse_payment_request(std::string_view body);
 struct PaymentLookup {
     bool mine = false;        // the reservation exists and is the payer's
     std::int64_t concert_id = 0;  // the concert of the reservation's seat
-    std::string status;       // the reservation's status: TEMPORARILY_RESERVED, PAID, EXPIRED
+    std::string status;       // the reservation's status: TEMPORARILY_RESERVED, PAID, EXPIRED, CANCELLED
     bool lapsed = false;      // its hold ran out by the database clock
     std::int64_t price = 0;
     std::int64_t balance = 0;  // the payer's
@@ -36,7 +36,8 @@ struct PaymentLookup {
 // Throws the contract's error for a reservation that cannot be paid with a
 // token of 'room', in the contract's order: 404 "Reservation not found"
 // (unknown or another user's), 403 "Queue token is for another concert",
-// 409 "Reservation is already paid", 400 "Reservation has expired", 402
+// 409 "Reservation is already paid", 409 "Reservation was cancelled", 400
+// "Reservation has expired", 402
 // "Insufficient balance". Returns if the payment may be attempted.
 void check_payable(const PaymentLookup& payment, std::int64_t room);
 

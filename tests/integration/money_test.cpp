@@ -412,3 +412,142 @@ TEST(Money, ASpentAdmissionPaysNoSecondOrderEvenIfRedisForgotItsEnd) {
     LONGS_EQUAL(1000, balance_of(c));
     STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM payments WHERE user_id = '" + c.id + "'").c_str());
 }
+
+// DELETE /reservations/{id}: a live hold given back frees its seat at once.
+TEST(Money, ACancelledHoldFreesItsSeatForEveryoneAtOnce) {
+    long concert = itest::add_concert("--name GiveBack --dates " + itest::day(5));
+    Customer c = customer(concert), other = customer(concert);
+    std::string reservation = hold(c, concert, itest::day(5), 1);
+    auto cancel = [](const Customer& who, const std::string& id) {
+        return itest::request("DELETE", "/api/v1/reservations/" + id, "", {who.auth()});
+    };
+    STRCMP_EQUAL("", itest::error_problem(cancel(other, reservation), 404, "Reservation not found").c_str());
+    LONGS_EQUAL(204, cancel(c, reservation).status);
+    CHECK(!hold(other, concert, itest::day(5), 1).empty());  // the very next request holds it
+    LONGS_EQUAL(204, cancel(c, reservation).status);       // already cancelled: nothing to do
+    STRCMP_EQUAL("CANCELLED", itest::scalar("SELECT status FROM reservations WHERE id = '" + reservation + "'").c_str());
+    STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 409, "Reservation was cancelled").c_str());
+    STRCMP_EQUAL("", itest::error_problem(cancel(c, "01a205b4-376c-7510-adb7-2d373dc1d7c1"), 404).c_str());
+    STRCMP_EQUAL("", itest::error_problem(cancel(c, "nope"), 400).c_str());
+    // With the secret, too (an account route), and a paid hold is 409.
+    std::string mine = hold(other, concert, itest::day(5), 2);
+    LONGS_EQUAL(200, charge(other, 100000).status);
+    LONGS_EQUAL(200, pay(other, mine).status);
+    STRCMP_EQUAL("", itest::error_problem(itest::request("DELETE", "/api/v1/reservations/" + mine, "",
+                                                         {"Authorization: Bearer " + itest::secret_of(other.id)}),
+                                          409, "Reservation is already paid").c_str());
+    STRCMP_EQUAL("", itest::check_problem().c_str());
+}
+
+// A cancel and a payment of one hold, sent at once from many processes and
+// both hosts: every hold settles to exactly one outcome.
+TEST(Money, CancelAndPaymentOfOneHoldSettleToExactlyOneOutcome) {
+    long concert = itest::add_concert("--name CancelRace --dates " + itest::day(5) + " --price 1000");
+    std::vector<Customer> buyers;
+    std::vector<std::string> holds;
+    for (long seat = 1; seat <= 10; ++seat) {
+        buyers.push_back(customer(concert));
+        holds.push_back(hold(buyers.back(), concert, itest::day(5), seat));
+        LONGS_EQUAL(200, charge(buyers.back(), 1000).status);
+    }
+    std::vector<std::string> out = itest::in_processes(20, [&](int i) {
+        std::size_t k = static_cast<std::size_t>(i / 2);
+        itest::Reply r = i % 2 == 0 ? itest::request_on(i % 4 / 2, "DELETE", "/api/v1/reservations/" + holds[k], "",
+                                                        {buyers[k].auth()})
+                                    : pay(buyers[k], holds[k], "", i % 4 / 2);
+        return std::to_string(r.status);
+    });
+    for (std::size_t k = 0; k < holds.size(); ++k) {
+        std::string cancelled = out[2 * k], paid = out[2 * k + 1];
+        std::string status = itest::scalar("SELECT status FROM reservations WHERE id = '" + holds[k] + "'");
+        if (status == "PAID") {
+            STRCMP_EQUAL("200", paid.c_str());
+            STRCMP_EQUAL("409", cancelled.c_str());
+            LONGS_EQUAL(0, balance_of(buyers[k]));
+        } else {
+            STRCMP_EQUAL("CANCELLED", status.c_str());
+            STRCMP_EQUAL("204", cancelled.c_str());
+            STRCMP_EQUAL("409", paid.c_str());
+            LONGS_EQUAL(1000, balance_of(buyers[k]));
+        }
+    }
+    STRCMP_EQUAL("", itest::check_problem().c_str());
+}
+
+// A cancel and the sweep of a hold at the moment it lapses: one outcome.
+TEST(Money, CancelAndSweepAtTheMomentAHoldLapsesSettleToOneOutcome) {
+    queue->set("hold.seconds", 1);
+    long concert = itest::add_concert("--name CancelSweep --dates " + itest::day(5));
+    std::vector<Customer> holders;
+    std::vector<std::string> holds;
+    for (long seat = 1; seat <= 6; ++seat) {
+        holders.push_back(customer(concert));
+        holds.push_back(hold(holders.back(), concert, itest::day(5), seat));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(950));
+    itest::in_processes(12, [&](int i) {
+        std::size_t k = static_cast<std::size_t>(i / 2);
+        if (i % 2 == 0) {
+            return std::to_string(itest::request("DELETE", "/api/v1/reservations/" + holds[k], "",
+                                                 {holders[k].auth()}).status);
+        }
+        itest::concertctl("sweep");
+        return std::string("swept");
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    itest::concertctl("sweep");
+    for (const std::string& id : holds) {
+        std::string status = itest::scalar("SELECT status FROM reservations WHERE id = '" + id + "'");
+        CHECK_TEXT(status == "CANCELLED" || status == "EXPIRED", status.c_str());
+    }
+    STRCMP_EQUAL("0", itest::scalar("SELECT COUNT(*) FROM seats s JOIN concert_dates d ON d.id = s.concert_date_id "
+                                    "WHERE d.concert_id = " + std::to_string(concert) + " AND s.status <> 'FREE'").c_str());
+    STRCMP_EQUAL("", itest::check_problem().c_str());
+}
+
+// GET /users/{id}/reservations: the buyer's own, newest first.
+TEST(Money, MyReservationsAreListedNewestFirstWithTheirStatuses) {
+    long concert = itest::add_concert("--name Mine --dates " + itest::day(5) + " --price 5000");
+    Customer c = customer(concert);
+    std::string first = hold(c, concert, itest::day(5), 1);
+    std::string second = hold(c, concert, itest::day(5), 2);
+    std::string third = hold(c, concert, itest::day(5), 3);
+    std::string fourth = hold(c, concert, itest::day(5), 4);
+    LONGS_EQUAL(204, itest::request("DELETE", "/api/v1/reservations/" + second, "", {c.auth()}).status);
+    itest::exec("UPDATE reservations r JOIN seats s ON s.id = r.seat_id SET r.expires_at = NOW(3) - INTERVAL 1 SECOND, "
+                "s.hold_expires_at = NOW(3) - INTERVAL 1 SECOND WHERE r.id = '" + third + "'");
+    LONGS_EQUAL(200, charge(c, 5000).status);
+    itest::Reply paid = pay(c, first);  // ends the token: the list is read with the secret
+    LONGS_EQUAL(200, paid.status);
+    std::string secret = "Authorization: Bearer " + itest::secret_of(c.id);
+    itest::Reply r = itest::request("GET", "/api/v1/users/" + c.id + "/reservations", "", {secret});
+    LONGS_EQUAL(200, r.status);
+    concert::JsonPtr obj = r.json();
+    const cJSON* list = cJSON_GetObjectItemCaseSensitive(obj.get(), "reservations");
+    LONGS_EQUAL(4, cJSON_GetArraySize(list));
+    auto at = [&](int i, const char* field) { return itest::text_field(cJSON_GetArrayItem(list, i), field); };
+    STRCMP_EQUAL(fourth.c_str(), at(0, "reservationId").c_str());
+    STRCMP_EQUAL("TEMPORARILY_RESERVED", at(0, "status").c_str());
+    CHECK(!at(0, "expiresAt").empty());
+    STRCMP_EQUAL("EXPIRED", at(1, "status").c_str());
+    STRCMP_EQUAL("CANCELLED", at(2, "status").c_str());
+    STRCMP_EQUAL("PAID", at(3, "status").c_str());
+    STRCMP_EQUAL(itest::text_field(paid.json().get(), "paymentId").c_str(), at(3, "paymentId").c_str());
+    STRCMP_EQUAL("Mine", at(3, "concertName").c_str());
+    STRCMP_CONTAINS("\"expiresAt\":null,\"paidAt\":\"", r.body.c_str());
+    STRCMP_CONTAINS("\"paidAt\":null,\"paymentId\":null", r.body.c_str());
+    // ?limit, and only the caller's own.
+    itest::Reply two = itest::request("GET", "/api/v1/users/" + c.id + "/reservations?limit=2", "", {secret});
+    LONGS_EQUAL(2, cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(two.json().get(), "reservations")));
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/users/" + c.id + "/reservations?limit=0", "",
+                                                         {secret}), 400, "limit must be between 1 and 100").c_str());
+    Customer other = customer(concert);
+    STRCMP_EQUAL("", itest::error_problem(itest::request("GET", "/api/v1/users/" + c.id + "/reservations", "",
+                                                         {other.auth()}), 403).c_str());
+    // One indexed read of this user's rows only.
+    std::string plan = itest::scalar("EXPLAIN FORMAT=JSON SELECT r.id FROM reservations r FORCE INDEX "
+                                     "(reservations_user_newest) WHERE r.user_id = '" + c.id +
+                                     "' ORDER BY r.created_at DESC, r.id DESC LIMIT 100");
+    STRCMP_CONTAINS("\"key\": \"reservations_user_newest\"", plan.c_str());
+    CHECK(plan.find("filesort") == std::string::npos);
+}

@@ -99,3 +99,36 @@ TEST(Holds, NumbersWithAFractionOrExponentAreNotIntegers) {
                          .c_str());
     }
 }
+
+TEST_GROUP(Cancel){};
+
+TEST(Cancel, OnlyALiveHoldOfTheCallerIsCancelledEndedOnesAreNothingToDo) {
+    CHECK_TRUE(concert::must_cancel({true, "TEMPORARILY_RESERVED", false}));
+    CHECK_FALSE(concert::must_cancel({true, "TEMPORARILY_RESERVED", true}));  // lapsed: 204, nothing to do
+    CHECK_FALSE(concert::must_cancel({true, "EXPIRED", true}));
+    CHECK_FALSE(concert::must_cancel({true, "CANCELLED", false}));
+}
+
+TEST(Cancel, AnotherUsersOrUnknownIs404AndPaidIs409) {
+    STRCMP_EQUAL("404 Reservation not found",
+                 unit::error_of([] { concert::must_cancel({false, "TEMPORARILY_RESERVED", false}); }).c_str());
+    STRCMP_EQUAL("404 Reservation not found", unit::error_of([] { concert::must_cancel({false, "PAID", false}); }).c_str());
+    STRCMP_EQUAL("409 Reservation is already paid",
+                 unit::error_of([] { concert::must_cancel({true, "PAID", false}); }).c_str());
+}
+
+TEST(Cancel, TheIdComesFromThePath) {
+    STRCMP_EQUAL("01a205b4-376c-7510-adb7-2d373dc1d7c1",
+                 concert::reservation_id_from_path("/api/v1/reservations/01a205b4-376c-7510-adb7-2d373dc1d7c1").c_str());
+    STRCMP_EQUAL("400 reservationId must be a UUID in lower-case canonical form",
+                 unit::error_of([] { concert::reservation_id_from_path("/api/v1/reservations/x"); }).c_str());
+}
+
+TEST(Cancel, ListLimitIsOneToAHundredAndAHundredWhenAbsent) {
+    LONGS_EQUAL(100, concert::reservations_limit(""));
+    LONGS_EQUAL(7, concert::reservations_limit("limit=7"));
+    for (const char* bad : {"limit=0", "limit=101", "limit=-1", "limit=1.5", "limit=", "limit=x"}) {
+        STRCMP_EQUAL_TEXT("400 limit must be between 1 and 100",
+                          unit::error_of([&] { concert::reservations_limit(bad); }).c_str(), bad);
+    }
+}

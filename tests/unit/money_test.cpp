@@ -128,6 +128,10 @@ TEST(Payable, PaidIs409EvenAfterItsHoldTimeAndWithNoMoney) {
     STRCMP_EQUAL("409 Reservation is already paid", refusal(true, "PAID", true, 100, 0).c_str());
 }
 
+TEST(Payable, ACancelledHoldIs409) {
+    STRCMP_EQUAL("409 Reservation was cancelled", refusal(true, "CANCELLED", false, 100, 0).c_str());
+}
+
 TEST(Payable, LapsedOrExpiredHoldIs400BeforeTheBalanceIsLookedAt) {
     STRCMP_EQUAL("400 Reservation has expired", refusal(true, "TEMPORARILY_RESERVED", true, 100, 0).c_str());
     STRCMP_EQUAL("400 Reservation has expired", refusal(true, "EXPIRED", false, 100, 0).c_str());
