@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     expect_value_or_400([&] { concert::parse_token_request(body); });
     expect_value_or_400([&] { concert::parse_hold_request(body); });
     expect_value_or_400([&] { concert::parse_charge_request(body); });
-    expect_value_or_400([&] { concert::parse_payment_request(body); });
+    expect_value_or_400([&] { concert::parse_payment_request(body, 4); });
     // The number reader: an amount written as a number token is accepted
     // only when it is a plain integer (no fraction, no exponent, no leading
     // zero).

@@ -1,5 +1,6 @@
-// POST /api/v1/payments {reservationId} (ACTIVE, the hold's room) [Idempotency-Key]
-//     -> 200 {paymentId, reservationId, userId, amount, status: "COMPLETED", paidAt}
+// POST /api/v1/payments {reservationIds: [...]} or {reservationId} (ACTIVE, the holds' room)
+//     [Idempotency-Key]
+//     -> 200 {paymentId, reservationId, reservationIds, userId, amount, status: "COMPLETED", paidAt}
 //      | 400 | 401 | 402 | 403 | 404 | 409 | 415 | 503
 //
 // One order per admission: before anything else the payment claims its
@@ -10,15 +11,18 @@
 // worker died. The database holds the same rule on its own (a unique
 // admission per payment), so a claim Redis lost never lets a second order in.
 //
-// Pays the caller's own unexpired hold with its price, in one transaction:
-// balance debited, seat SOLD, reservation PAID (one UPDATE whose every row
-// is guarded by the version read just before), payment row, ledger row; any
-// change in between rolls the whole thing back. Then the queue token is
+// Pays an order of the caller's own unexpired holds (1 to hold.max_per_user)
+// with the sum of their prices, all or nothing, in one transaction: balance
+// debited once, every seat SOLD, every reservation PAID (one UPDATE whose
+// every row is guarded by the version read just before), one payment row
+// with its reservations, one ledger row; any change in between rolls the
+// whole thing back. Then the queue token is
 // EXPIRED; if Redis fails at that moment the payment still stands (the token
 // lapses by its active time). The Idempotency-Key steps are
 // idempotent_write()'s (store/idempotency.hpp); the order of the refusals
-// is check_payable()'s (rules/money.hpp).
+// is check_order()'s (rules/money.hpp).
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -35,6 +39,7 @@
 #include "store/auth.hpp"
 #include "store/idempotency.hpp"
 #include "store/queue.hpp"
+#include "store/settings.hpp"
 
 namespace {
 
@@ -45,63 +50,98 @@ constexpr std::int64_t kClaimMs = 60000;
 // How long a retry with the same key waits for the payment in flight.
 constexpr int kSameKeyWaitSeconds = 10;
 
-// The reservation, its seat and the payer, in one consistent read.
-constexpr const char* kRead =
-    "SELECT r.user_id = u.id, r.status, r.version, r.expires_at <= NOW(3), r.price, "
-    "s.id, s.version, u.balance, u.version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f'), d.concert_id "
-    "FROM users u LEFT JOIN reservations r ON r.id = ? LEFT JOIN seats s ON s.id = r.seat_id "
-    "LEFT JOIN concert_dates d ON d.id = s.concert_date_id WHERE u.id = ?";
+// The payer's balance and version, and the database's now (paidAt).
+constexpr const char* kReadPayer =
+    "SELECT balance, version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f') FROM users WHERE id = ?";
 
-// One statement debits the payer, sells the seat and marks the hold PAID,
-// or does none of it: each row is found by primary key and guarded by the
-// version read before (and the seat and hold by still being live), so it
-// changes 3 rows or none.
-const std::string kPay = std::string(
-    "UPDATE users u JOIN reservations r ON r.id = ? JOIN seats s ON s.id = ? "
-    "SET u.balance = ?, u.version = u.version + 1, "
-    "s.status = 'SOLD', s.hold_expires_at = NULL, s.version = s.version + 1, "
-    "r.status = 'PAID', r.version = r.version + 1 "
-    "WHERE u.id = ? AND u.version = ? "
-    "AND s.version = ? AND s.holder_id = u.id AND ") + concert::kHoldIsLive +
-    " AND r.version = ? AND " + concert::kReservationIsLive;
+// "?, ?, ..." for n parameters.
+std::string placeholders(std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+    return out;
+}
+
+// The order's reservations with their seats and concerts (the text depends
+// only on how many: the prepared statement is reused).
+std::string read_holds_query(std::size_t n) {
+    return "SELECT r.id, r.user_id = ?, r.status, r.version, r.expires_at <= NOW(3), r.price, s.id, s.version, "
+           "d.concert_id FROM reservations r JOIN seats s ON s.id = r.seat_id "
+           "JOIN concert_dates d ON d.id = s.concert_date_id WHERE r.id IN (" + placeholders(n) + ")";
+}
+
+// One statement debits the payer once, sells every seat and marks every
+// hold PAID, or does none of it: each row is found by key and guarded by the
+// version read before (and each seat and hold by still being live), so it
+// changes 1 + 2n rows or none.
+std::string pay_query(std::size_t n) {
+    std::string guards;
+    for (std::size_t i = 0; i < n; ++i) guards += std::string(i == 0 ? "" : " OR ") + "(r.id = ? AND r.version = ? AND s.version = ?)";
+    return "UPDATE users u JOIN reservations r ON r.id IN (" + placeholders(n) + ") JOIN seats s ON s.id = r.seat_id "
+           "SET u.balance = ?, u.version = u.version + 1, "
+           "s.status = 'SOLD', s.hold_expires_at = NULL, s.version = s.version + 1, "
+           "r.status = 'PAID', r.version = r.version + 1 "
+           "WHERE u.id = ? AND u.version = ? AND s.holder_id = u.id AND " + std::string(concert::kHoldIsLive) +
+           " AND " + concert::kReservationIsLive + " AND (" + guards + ")";
+}
+
+std::string link_query(std::size_t n) {
+    std::string rows;
+    for (std::size_t i = 0; i < n; ++i) rows += i == 0 ? "(?, ?)" : ", (?, ?)";
+    return "INSERT INTO payment_reservations (payment_id, reservation_id) VALUES " + rows;
+}
+
 constexpr const char* kInsertPayment =
     "INSERT INTO payments (id, reservation_id, user_id, admission, amount, paid_at) VALUES (?, ?, ?, ?, ?, ?)";
 constexpr const char* kLedger =
     "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, payment_id, created_at) "
     "VALUES (?, 'PAYMENT', ?, ?, ?, ?)";
 
-// The read's answer: what check_payable() decides on, and the versions and
-// ids the guarded UPDATE needs.
-struct State {
+// One hold as read: what check_order() decides on, and the versions the
+// guarded UPDATE needs.
+struct Hold {
     concert::PaymentLookup lookup;
     std::int64_t version = 0;
-    std::int64_t seat_id = 0;
     std::int64_t seat_version = 0;
+};
+
+// The read's answer, in the order's order.
+struct State {
+    std::vector<Hold> holds;
+    std::int64_t balance = 0;
     std::int64_t user_version = 0;
     std::string now;  // the database's clock at the read: paidAt
 };
 
-State read_state(concert::Db& db, const std::string& reservation_id, const std::string& user_id) {
+State read_state(concert::Db& db, const std::vector<std::string>& ids, const std::string& user_id) {
     State s;
-    db.run(kRead, [&](sql::PreparedStatement& st) {
-        st.setString(1, reservation_id);
-        st.setString(2, user_id);
+    db.run(kReadPayer, [&](sql::PreparedStatement& st) {
+        st.setString(1, user_id);
         concert::ResultPtr rs(st.executeQuery());
         if (!rs->next()) throw concert::HttpError{401, "Invalid token"};
-        concert::PaymentLookup& l = s.lookup;
-        l.mine = !rs->isNull(1) && rs->getBoolean(1);
-        if (l.mine) {
-            l.status = rs->getString(2);
-            s.version = static_cast<std::int64_t>(rs->getUInt64(3));
-            l.lapsed = rs->getBoolean(4);
-            l.price = rs->getInt64(5);
-            s.seat_id = static_cast<std::int64_t>(rs->getUInt64(6));
-            s.seat_version = static_cast<std::int64_t>(rs->getUInt64(7));
-            l.concert_id = static_cast<std::int64_t>(rs->getUInt64(11));
+        s.balance = rs->getInt64(1);
+        s.user_version = static_cast<std::int64_t>(rs->getUInt64(2));
+        s.now = rs->getString(3);
+        return 0;
+    });
+    s.holds.resize(ids.size());  // an id the read does not find stays "not mine"
+    db.run(read_holds_query(ids.size()), [&](sql::PreparedStatement& st) {
+        st.setString(1, user_id);
+        for (std::size_t i = 0; i < ids.size(); ++i) st.setString(static_cast<unsigned>(i + 2), ids[i]);
+        concert::ResultPtr rs(st.executeQuery());
+        while (rs->next()) {
+            std::string id = rs->getString(1);
+            for (std::size_t i = 0; i < ids.size(); ++i) {
+                if (ids[i] != id) continue;
+                Hold& h = s.holds[i];
+                h.lookup.mine = rs->getBoolean(2);
+                h.lookup.status = rs->getString(3);
+                h.version = static_cast<std::int64_t>(rs->getUInt64(4));
+                h.lookup.lapsed = rs->getBoolean(5);
+                h.lookup.price = rs->getInt64(6);
+                h.seat_version = static_cast<std::int64_t>(rs->getUInt64(8));
+                h.lookup.concert_id = static_cast<std::int64_t>(rs->getUInt64(9));
+            }
         }
-        l.balance = rs->getInt64(8);
-        s.user_version = static_cast<std::int64_t>(rs->getUInt64(9));
-        s.now = rs->getString(10);
         return 0;
     });
     return s;
@@ -163,12 +203,22 @@ private:
     std::string id_;  // the claim held, if any
 };
 
+// "a,b,c": the order's ids in a canonical order, for its fingerprint (the
+// same holds in another order are the same request).
+std::string canonical_ids(std::vector<std::string> ids) {
+    std::sort(ids.begin(), ids.end());
+    std::string out;
+    for (const std::string& id : ids) out += (out.empty() ? "" : ",") + id;
+    return out;
+}
+
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     // The ticket's status is the claim's to check, in the same Redis step.
     concert::TokenClaims auth = concert::token_claims(request, deps.config);
-    std::string reservation_id = concert::parse_payment_request(request.body);
+    std::int64_t max_holds = concert::cached_settings(deps.redis).at("hold.max_per_user");
+    std::vector<std::string> ids = concert::parse_payment_request(request.body, max_holds);
     concert::KeyedRequest keyed{auth.user_id, concert::idempotency_key(request),
-                                concert::request_fingerprint("payment", reservation_id)};
+                                concert::request_fingerprint("payment", canonical_ids(ids))};
 
     // The admission this token is: one order each, also in the database.
     const std::string admission =
@@ -177,41 +227,53 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     TicketClaim ticket(deps.redis, {auth.concert_id, auth.ticket, auth.user_id});
     auto admit = [&] { return ticket.claim(deps.db, keyed); };
     auto pay = [&](int) -> std::optional<concert::Response> {
-        State s = read_state(deps.db, reservation_id, auth.user_id);
-        concert::check_payable(s.lookup, auth.concert_id);
-        std::int64_t price = s.lookup.price;
-        std::int64_t new_balance = s.lookup.balance - price;
+        State s = read_state(deps.db, ids, auth.user_id);
+        std::vector<concert::PaymentLookup> lookups;
+        for (const Hold& h : s.holds) lookups.push_back(h.lookup);
+        std::int64_t total = concert::check_order(lookups, auth.concert_id, s.balance);
+        std::int64_t new_balance = s.balance - total;
         payment_id = concert::new_uuid();
 
         deps.db.begin();
-        if (deps.db.execute(kPay, [&](sql::PreparedStatement& st) {
-                st.setString(1, reservation_id);
-                st.setInt64(2, s.seat_id);
-                st.setInt64(3, new_balance);
-                st.setString(4, auth.user_id);
-                st.setInt64(5, s.user_version);
-                st.setInt64(6, s.seat_version);
-                st.setInt64(7, s.version);
-            }) != 3) {
-            // A charge or another request of the user, a concurrent payment,
-            // or the hold lapsed since the read: the next read says which,
-            // and answers with that error (or pays, if only the balance moved).
+        if (deps.db.execute(pay_query(ids.size()), [&](sql::PreparedStatement& st) {
+                unsigned k = 1;
+                for (const std::string& id : ids) st.setString(k++, id);
+                st.setInt64(k++, new_balance);
+                st.setString(k++, auth.user_id);
+                st.setInt64(k++, s.user_version);
+                for (std::size_t i = 0; i < ids.size(); ++i) {
+                    st.setString(k++, ids[i]);
+                    st.setInt64(k++, s.holds[i].version);
+                    st.setInt64(k++, s.holds[i].seat_version);
+                }
+            }) != static_cast<int>(1 + 2 * ids.size())) {
+            // A charge or another request of the user, a concurrent payment
+            // or cancel, or a hold lapsed since the read: the next read says
+            // which, and answers with that error (or pays, if only the
+            // balance moved).
             deps.db.rollback();
             return std::nullopt;
         }
         try {
             deps.db.execute(kInsertPayment, [&](sql::PreparedStatement& st) {
                 st.setString(1, payment_id);
-                st.setString(2, reservation_id);
+                st.setString(2, ids.front());
                 st.setString(3, auth.user_id);
                 st.setString(4, admission);
-                st.setInt64(5, price);
+                st.setInt64(5, total);
                 st.setString(6, s.now);
+            });
+            deps.db.execute(link_query(ids.size()), [&](sql::PreparedStatement& st) {
+                unsigned k = 1;
+                for (const std::string& id : ids) {
+                    st.setString(k++, payment_id);
+                    st.setString(k++, id);
+                }
             });
         } catch (const sql::SQLException& e) {
             if (e.getErrorCode() != concert::kErrDuplicateKey) throw;
             // Which unique key: this admission paid another order already
-            // (Redis lost its claim or the ticket's end), or the hold was paid.
+            // (Redis lost its claim or the ticket's end), or a hold was paid.
             if (std::string(e.what()).find("payments_one_per_admission") != std::string::npos) {
                 throw concert::HttpError{403, "Queue token is not active"};
             }
@@ -219,16 +281,18 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         }
         deps.db.execute(kLedger, [&](sql::PreparedStatement& st) {
             st.setString(1, auth.user_id);
-            st.setInt64(2, -price);
+            st.setInt64(2, -total);
             st.setInt64(3, new_balance);
             st.setString(4, payment_id);
             st.setString(5, s.now);
         });
         concert::JsonPtr out = concert::new_object();
         concert::add_string(out.get(), "paymentId", payment_id);
-        concert::add_string(out.get(), "reservationId", reservation_id);
+        concert::add_string(out.get(), "reservationId", ids.front());
+        cJSON* paid_ids = cJSON_AddArrayToObject(out.get(), "reservationIds");
+        for (const std::string& id : ids) cJSON_AddItemToArray(paid_ids, cJSON_CreateString(id.c_str()));
         concert::add_string(out.get(), "userId", auth.user_id);
-        concert::add_int(out.get(), "amount", price);
+        concert::add_int(out.get(), "amount", total);
         concert::add_string(out.get(), "status", "COMPLETED");
         concert::add_string(out.get(), "paidAt", concert::iso_instant(s.now));
         return concert::json_response(200, concert::to_text(out.get()));

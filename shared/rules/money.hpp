@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace concert {
 
@@ -20,25 +21,29 @@ std::int64_t parse_charge_request(std::string_view body);
 // kMaxBalance; never overflows.
 std::int64_t balance_after_charge(std::int64_t balance, std::int64_t amount);
 
-// The payment body {"reservationId": "<uuid>"}. Throws HttpError 400.
-std::string parse_payment_request(std::string_view body);
+// The payment body: {"reservationIds": ["<uuid>", ...]} (1 to 'max_holds'
+// distinct ids) or {"reservationId": "<uuid>"} (an order of one). Throws
+// HttpError 400 before anything is looked up: "reservationIds is required",
+// "reservationIds must be a list of 1 to N reservation ids", "reservationIds
+// must not repeat an id", "reservationId must be a UUID in lower-case
+// canonical form", or for both fields at once.
+std::vector<std::string> parse_payment_request(std::string_view body, std::int64_t max_holds);
 
-// What one read found about a reservation to pay and its payer.
+// What one read found about a reservation to pay.
 struct PaymentLookup {
-    bool mine = false;        // the reservation exists and is the payer's
+    bool mine = false;            // the reservation exists and is the payer's
     std::int64_t concert_id = 0;  // the concert of the reservation's seat
-    std::string status;       // the reservation's status: TEMPORARILY_RESERVED, PAID, EXPIRED, CANCELLED
-    bool lapsed = false;      // its hold ran out by the database clock
+    std::string status;           // TEMPORARILY_RESERVED, PAID, EXPIRED, CANCELLED
+    bool lapsed = false;          // its hold ran out by the database clock
     std::int64_t price = 0;
-    std::int64_t balance = 0;  // the payer's
 };
 
-// Throws the contract's error for a reservation that cannot be paid with a
-// token of 'room', in the contract's order: 404 "Reservation not found"
-// (unknown or another user's), 403 "Queue token is for another concert",
-// 409 "Reservation is already paid", 409 "Reservation was cancelled", 400
-// "Reservation has expired", 402
-// "Insufficient balance". Returns if the payment may be attempted.
-void check_payable(const PaymentLookup& payment, std::int64_t room);
+// The order's total, or the contract's error for an order that cannot be
+// paid with a token of 'room' from 'balance', in the contract's order over
+// all its holds: 404 "Reservation not found" (any unknown or another
+// user's), 403 "Queue token is for another concert", 409 "Reservation is
+// already paid", 409 "Reservation was cancelled", 400 "Reservation has
+// expired", then 402 "Insufficient balance" for the sum.
+std::int64_t check_order(const std::vector<PaymentLookup>& holds, std::int64_t room, std::int64_t balance);
 
 }  // namespace concert

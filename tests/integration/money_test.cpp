@@ -452,8 +452,10 @@ TEST(Money, CancelAndPaymentOfOneHoldSettleToExactlyOneOutcome) {
     }
     std::vector<std::string> out = itest::in_processes(20, [&](int i) {
         std::size_t k = static_cast<std::size_t>(i / 2);
+        // The cancel with the secret: a payment that went first ends the
+        // token, and the cancel must still reach the reservation (409).
         itest::Reply r = i % 2 == 0 ? itest::request_on(i % 4 / 2, "DELETE", "/api/v1/reservations/" + holds[k], "",
-                                                        {buyers[k].auth()})
+                                                        {"Authorization: Bearer " + itest::secret_of(buyers[k].id)})
                                     : pay(buyers[k], holds[k], "", i % 4 / 2);
         return std::to_string(r.status);
     });
@@ -550,4 +552,87 @@ TEST(Money, MyReservationsAreListedNewestFirstWithTheirStatuses) {
                                      "' ORDER BY r.created_at DESC, r.id DESC LIMIT 100");
     STRCMP_CONTAINS("\"key\": \"reservations_user_newest\"", plan.c_str());
     CHECK(plan.find("filesort") == std::string::npos);
+}
+
+namespace {
+
+itest::Reply pay_order(const Customer& c, const std::vector<std::string>& ids, const std::string& key = "") {
+    std::string list;
+    for (const std::string& id : ids) list += (list.empty() ? "\"" : ",\"") + id + "\"";
+    std::vector<std::string> headers = {c.auth()};
+    if (!key.empty()) headers.push_back("Idempotency-Key: " + key);
+    return itest::request("POST", "/api/v1/payments", "{\"reservationIds\":[" + list + "]}", headers);
+}
+
+std::string statuses_of(const std::vector<std::string>& ids) {
+    std::string out;
+    for (const std::string& id : ids) out += itest::scalar("SELECT status FROM reservations WHERE id = '" + id + "'") + " ";
+    return out;
+}
+
+}  // namespace
+
+// An order of several holds: all or nothing, one debit, one payment.
+TEST(Money, AnOrderPaysAllItsHoldsAtOnceWithOneDebitAndOnePayment) {
+    long concert = itest::add_concert("--name Order --dates " + itest::day(5) + " --price 30000");
+    Customer c = customer(concert);
+    std::vector<std::string> ids;
+    for (long seat = 1; seat <= 4; ++seat) ids.push_back(hold(c, concert, itest::day(5), seat));
+    LONGS_EQUAL(200, charge(c, 120000).status);
+    itest::Reply r = pay_order(c, ids, "order-4");
+    LONGS_EQUAL(200, r.status);
+    concert::JsonPtr obj = r.json();
+    LONGS_EQUAL(120000, number(r, "amount"));
+    STRCMP_EQUAL(ids[0].c_str(), itest::text_field(obj.get(), "reservationId").c_str());
+    LONGS_EQUAL(4, cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj.get(), "reservationIds")));
+    STRCMP_EQUAL("PAID PAID PAID PAID ", statuses_of(ids).c_str());
+    LONGS_EQUAL(0, balance_of(c));
+    std::string payment = itest::text_field(obj.get(), "paymentId");
+    STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM payments WHERE user_id = '" + c.id + "'").c_str());
+    STRCMP_EQUAL("4", itest::scalar("SELECT COUNT(*) FROM payment_reservations WHERE payment_id = '" + payment + "'").c_str());
+    STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM balance_ledger WHERE payment_id = '" + payment + "'").c_str());
+    // The same key again: the first answer, nothing more; the token has ended.
+    itest::Reply again = pay_order(c, {ids[3], ids[2], ids[1], ids[0]}, "order-4");
+    STRCMP_EQUAL(r.body.c_str(), again.body.c_str());
+    STRCMP_EQUAL("", itest::error_problem(pay_order(c, ids), 403, "Queue token is not active").c_str());
+    STRCMP_EQUAL("", itest::check_problem().c_str());
+}
+
+TEST(Money, AnOrderWithOneBadHoldChangesNothing) {
+    long concert = itest::add_concert("--name BadOrder --dates " + itest::day(5) + " --price 1000");
+    Customer c = customer(concert), other = customer(concert);
+    std::string a = hold(c, concert, itest::day(5), 1), b = hold(c, concert, itest::day(5), 2);
+    std::string theirs = hold(other, concert, itest::day(5), 3);
+    LONGS_EQUAL(200, charge(c, 1999).status);
+    STRCMP_EQUAL("", itest::error_problem(pay_order(c, {a, b}), 402, "Insufficient balance").c_str());  // short by 1
+    STRCMP_EQUAL("", itest::error_problem(pay_order(c, {a, theirs}), 404, "Reservation not found").c_str());
+    STRCMP_EQUAL("", itest::error_problem(pay_order(c, {a, a}), 400, "reservationIds must not repeat an id").c_str());
+    STRCMP_EQUAL("", itest::error_problem(pay_order(c, {}), 400).c_str());
+    itest::exec("UPDATE reservations r JOIN seats s ON s.id = r.seat_id SET r.expires_at = NOW(3) - INTERVAL 1 SECOND, "
+                "s.hold_expires_at = NOW(3) - INTERVAL 1 SECOND WHERE r.id = '" + b + "'");
+    LONGS_EQUAL(200, charge(c, 1).status);
+    STRCMP_EQUAL("", itest::error_problem(pay_order(c, {a, b}), 400, "Reservation has expired").c_str());
+    // Nothing of any of it stayed: no seat sold, no money moved.
+    STRCMP_EQUAL("TEMPORARILY_RESERVED TEMPORARILY_RESERVED ", statuses_of({a, b}).c_str());
+    LONGS_EQUAL(2000, balance_of(c));
+    STRCMP_EQUAL("0", itest::scalar("SELECT COUNT(*) FROM payments WHERE user_id = '" + c.id + "'").c_str());
+    // The admission is still there: the good hold alone pays.
+    LONGS_EQUAL(200, pay_order(c, {a}).status);
+    STRCMP_EQUAL("", itest::check_problem().c_str());
+}
+
+// concertctl check knows what an order must be: its amount is its seats' prices.
+TEST(Money, CheckFindsAnOrderWhoseAmountIsNotItsSeatsPrices) {
+    long concert = itest::add_concert("--name Audit --dates " + itest::day(5) + " --price 1000");
+    Customer c = customer(concert);
+    std::vector<std::string> ids = {hold(c, concert, itest::day(5), 1), hold(c, concert, itest::day(5), 2)};
+    LONGS_EQUAL(200, charge(c, 2000).status);
+    std::string payment = itest::text_field(pay_order(c, ids).json().get(), "paymentId");
+    itest::exec("UPDATE payments SET amount = 1000 WHERE id = '" + payment + "'");
+    int status = 0;
+    std::string report = itest::concertctl("check", &status);
+    itest::exec("UPDATE payments SET amount = 2000 WHERE id = '" + payment + "'");
+    LONGS_EQUAL(1, status);
+    STRCMP_CONTAINS(("\"paymentsNotEqualToTheirSeatsPrices\":[\"" + payment + "\"]").c_str(), report.c_str());
+    STRCMP_EQUAL("", itest::check_problem().c_str());
 }

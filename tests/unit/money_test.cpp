@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "base/http.hpp"
 #include "http_error.hpp"
@@ -52,11 +53,37 @@ TEST(Money, HugeAmountsCannotOverflow) {
 }
 
 TEST(Money, PaymentBodyNeedsACanonicalUuid) {
-    STRCMP_EQUAL("01a205b4-376c-7510-adb7-2d373dc1d7c1",
-                 concert::parse_payment_request("{\"reservationId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\"}").c_str());
-    CHECK_THROWS(concert::HttpError, concert::parse_payment_request("{\"reservationId\":\"01A205B4-376C-7510-ADB7-2D373DC1D7C1\"}"));
-    CHECK_THROWS(concert::HttpError, concert::parse_payment_request("{\"reservationId\":7}"));
-    CHECK_THROWS(concert::HttpError, concert::parse_payment_request("{}"));
+    std::vector<std::string> one = concert::parse_payment_request("{\"reservationId\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\"}", 4);
+    LONGS_EQUAL(1, one.size());
+    STRCMP_EQUAL("01a205b4-376c-7510-adb7-2d373dc1d7c1", one[0].c_str());
+    CHECK_THROWS(concert::HttpError, concert::parse_payment_request("{\"reservationId\":\"01A205B4-376C-7510-ADB7-2D373DC1D7C1\"}", 4));
+    CHECK_THROWS(concert::HttpError, concert::parse_payment_request("{\"reservationId\":7}", 4));
+    STRCMP_EQUAL("400 reservationIds is required", unit::error_of([] { concert::parse_payment_request("{}", 4); }).c_str());
+}
+
+namespace {
+
+const std::string kA = "01a205b4-376c-7510-adb7-2d373dc1d7c1", kB = "01a205b4-376c-7510-adb7-2d373dc1d7c2",
+                  kC = "01a205b4-376c-7510-adb7-2d373dc1d7c3";
+
+std::string order_error(const std::string& ids, std::int64_t max = 2) {
+    return unit::error_of([&] { concert::parse_payment_request("{\"reservationIds\":" + ids + "}", max); });
+}
+
+}  // namespace
+
+TEST(Money, AnOrderIsOneToMaxDistinctIdsInTheirOrder) {
+    std::vector<std::string> ids = concert::parse_payment_request("{\"reservationIds\":[\"" + kB + "\",\"" + kA + "\"]}", 2);
+    LONGS_EQUAL(2, ids.size());
+    STRCMP_EQUAL(kB.c_str(), ids[0].c_str());
+    STRCMP_EQUAL("400 reservationIds must be a list of 1 to 2 reservation ids", order_error("[]").c_str());
+    STRCMP_EQUAL("400 reservationIds must be a list of 1 to 2 reservation ids",
+                 order_error("[\"" + kA + "\",\"" + kB + "\",\"" + kC + "\"]").c_str());
+    STRCMP_EQUAL("400 reservationIds must be a list of 1 to 2 reservation ids", order_error("\"" + kA + "\"").c_str());
+    STRCMP_EQUAL("400 reservationIds must not repeat an id", order_error("[\"" + kA + "\",\"" + kA + "\"]").c_str());
+    STRCMP_EQUAL("400 reservationIds must hold UUIDs in lower-case canonical form", order_error("[7]").c_str());
+    STRCMP_EQUAL("400 Give reservationIds or reservationId, not both",
+                 unit::error_of([] { concert::parse_payment_request("{\"reservationIds\":[],\"reservationId\":\"x\"}", 2); }).c_str());
 }
 
 TEST(Money, IdempotencyKeysArePrintableAsciiUpTo64) {
@@ -103,11 +130,11 @@ TEST(Money, TwoKeyHeadersAre400NotTheLastOneWins) {
 
 namespace {
 
-// "<status> <message>" of what check_payable() refuses, or "" if it pays.
+// "<status> <message>" of what check_order() refuses for one hold, or "" if it pays.
 // A hold of concert 7 paid with a token of room 'room' (7 unless said).
 std::string refusal(bool mine, const char* status, bool lapsed, std::int64_t price, std::int64_t balance,
                     std::int64_t room = 7) {
-    return unit::error_of([&] { concert::check_payable({mine, 7, status, lapsed, price, balance}, room); });
+    return unit::error_of([&] { concert::check_order({{mine, 7, status, lapsed, price}}, room, balance); });
 }
 
 }  // namespace
@@ -144,4 +171,16 @@ TEST(Payable, ABalanceShortByOneIs402) {
 TEST(Payable, ALiveHoldAndEnoughMoneyMayBePaid) {
     STRCMP_EQUAL("", refusal(true, "TEMPORARILY_RESERVED", false, 100, 100).c_str());
     STRCMP_EQUAL("", refusal(true, "TEMPORARILY_RESERVED", false, 0, 0).c_str());
+}
+
+TEST(Payable, AnOrdersWorstRefusalWinsAndItsSumMeetsTheBalance) {
+    concert::PaymentLookup live{true, 7, "TEMPORARILY_RESERVED", false, 100};
+    concert::PaymentLookup paid{true, 7, "PAID", false, 100};
+    concert::PaymentLookup theirs{false, 0, "", false, 0};
+    concert::PaymentLookup expired{true, 7, "TEMPORARILY_RESERVED", true, 100};
+    LONGS_EQUAL(300, concert::check_order({live, live, live}, 7, 300));
+    STRCMP_EQUAL("402 Insufficient balance", unit::error_of([&] { concert::check_order({live, live, live}, 7, 299); }).c_str());
+    STRCMP_EQUAL("404 Reservation not found", unit::error_of([&] { concert::check_order({paid, live, theirs}, 7, 0); }).c_str());
+    STRCMP_EQUAL("409 Reservation is already paid", unit::error_of([&] { concert::check_order({expired, paid}, 7, 0); }).c_str());
+    STRCMP_EQUAL("400 Reservation has expired", unit::error_of([&] { concert::check_order({live, expired}, 7, 1000); }).c_str());
 }

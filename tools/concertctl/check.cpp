@@ -17,7 +17,7 @@ const std::string kHeldSeat = std::string("SELECT COUNT(*) FROM seats s WHERE ")
 
 const Invariant kInvariants[] = {
     {"seatsSoldTwice",
-     "SELECT r.seat_id FROM payments p JOIN reservations r ON r.id = p.reservation_id "
+     "SELECT r.seat_id FROM payment_reservations pr JOIN reservations r ON r.id = pr.reservation_id "
      "GROUP BY r.seat_id HAVING COUNT(*) > 1 LIMIT 20"},
     {"seatsHeldTwice",
      std::string("SELECT r.seat_id FROM reservations r WHERE ") + kReservationIsLive +
@@ -28,13 +28,17 @@ const Invariant kInvariants[] = {
          "AND r.status = 'TEMPORARILY_RESERVED' AND r.user_id = s.holder_id AND r.expires_at = s.hold_expires_at) "
          "LIMIT 20"},
     {"soldSeatsWithoutExactlyOnePayment",
-     "SELECT s.id FROM seats s LEFT JOIN (SELECT r.seat_id, COUNT(*) AS n FROM payments p "
-     "JOIN reservations r ON r.id = p.reservation_id GROUP BY r.seat_id) pc ON pc.seat_id = s.id "
+     "SELECT s.id FROM seats s LEFT JOIN (SELECT r.seat_id, COUNT(*) AS n FROM payment_reservations pr "
+     "JOIN reservations r ON r.id = pr.reservation_id GROUP BY r.seat_id) pc ON pc.seat_id = s.id "
      "WHERE s.status = 'SOLD' AND COALESCE(pc.n, 0) <> 1 LIMIT 20"},
-    {"paymentsNotMatchingTheirSeat",
-     "SELECT p.id FROM payments p JOIN reservations r ON r.id = p.reservation_id JOIN seats s ON s.id = r.seat_id "
-     "WHERE s.status <> 'SOLD' OR s.holder_id <> p.user_id OR r.status <> 'PAID' OR r.user_id <> p.user_id "
-     "OR p.amount <> r.price LIMIT 20"},
+    {"paymentsNotMatchingTheirSeats",
+     "SELECT DISTINCT p.id FROM payments p JOIN payment_reservations pr ON pr.payment_id = p.id "
+     "JOIN reservations r ON r.id = pr.reservation_id JOIN seats s ON s.id = r.seat_id "
+     "WHERE s.status <> 'SOLD' OR s.holder_id <> p.user_id OR r.status <> 'PAID' OR r.user_id <> p.user_id LIMIT 20"},
+    {"paymentsNotEqualToTheirSeatsPrices",
+     "SELECT p.id FROM payments p LEFT JOIN (SELECT pr.payment_id, SUM(r.price) AS total, COUNT(*) AS n "
+     "FROM payment_reservations pr JOIN reservations r ON r.id = pr.reservation_id GROUP BY pr.payment_id) o "
+     "ON o.payment_id = p.id WHERE COALESCE(o.n, 0) = 0 OR p.amount <> o.total LIMIT 20"},
     {"balancesNotEqualToLedger",
      "SELECT u.id FROM users u LEFT JOIN (SELECT user_id, SUM(amount) AS total FROM balance_ledger "
      "GROUP BY user_id) l ON l.user_id = u.id WHERE u.balance <> COALESCE(l.total, 0) LIMIT 20"},
