@@ -23,7 +23,8 @@ constexpr const char* kList =
     "DATE_FORMAT(r.expires_at, '%Y-%m-%d %H:%i:%s.%f'), DATE_FORMAT(p.paid_at, '%Y-%m-%d %H:%i:%s.%f'), p.id "
     "FROM reservations r FORCE INDEX (reservations_user_newest) "
     "JOIN seats s ON s.id = r.seat_id JOIN concert_dates d ON d.id = s.concert_date_id "
-    "JOIN concerts c ON c.id = d.concert_id LEFT JOIN payments p ON p.reservation_id = r.id "
+    "JOIN concerts c ON c.id = d.concert_id "
+    "LEFT JOIN payment_reservations pr ON pr.reservation_id = r.id LEFT JOIN payments p ON p.id = pr.payment_id "
     "WHERE r.user_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?";
 
 void add_instant_or_null(cJSON* obj, const char* name, bool applies, const sql::ResultSet& rs, int column) {

@@ -53,6 +53,13 @@ std::string hold(const Customer& c, long concert, const std::string& date, long 
     return itest::text_field(r.json().get(), "reservationId");
 }
 
+// n holds of the customer: seats 1..n of the concert's date five days ahead.
+std::vector<std::string> holds_of(const Customer& c, long concert, long n) {
+    std::vector<std::string> out;
+    for (long seat = 1; seat <= n; ++seat) out.push_back(hold(c, concert, itest::day(5), seat));
+    return out;
+}
+
 long balance_of(const Customer& c) { return std::stol(itest::scalar("SELECT balance FROM users WHERE id = '" + c.id + "'")); }
 
 long number(const itest::Reply& r, const char* field) {
@@ -330,8 +337,7 @@ TEST(Money, TwoKeyHeadersAre400AndChargeNothing) {
 TEST(Money, OneAdmissionPaysOneOrderHoweverManyAreSentAtOnce) {
     long concert = itest::add_concert("--name Greedy --dates " + itest::day(5) + " --price 1000");
     Customer c = customer(concert);
-    std::vector<std::string> holds;
-    for (long seat = 1; seat <= 4; ++seat) holds.push_back(hold(c, concert, itest::day(5), seat));
+    std::vector<std::string> holds = holds_of(c, concert, 4);
     LONGS_EQUAL(200, charge(c, 10000).status);
     std::vector<std::string> out = itest::in_processes(20, [&](int i) {
         itest::Reply r = pay(c, holds[static_cast<std::size_t>(i % 4)], "", i % 2);
@@ -576,8 +582,7 @@ std::string statuses_of(const std::vector<std::string>& ids) {
 TEST(Money, AnOrderPaysAllItsHoldsAtOnceWithOneDebitAndOnePayment) {
     long concert = itest::add_concert("--name Order --dates " + itest::day(5) + " --price 30000");
     Customer c = customer(concert);
-    std::vector<std::string> ids;
-    for (long seat = 1; seat <= 4; ++seat) ids.push_back(hold(c, concert, itest::day(5), seat));
+    std::vector<std::string> ids = holds_of(c, concert, 4);
     LONGS_EQUAL(200, charge(c, 120000).status);
     itest::Reply r = pay_order(c, ids, "order-4");
     LONGS_EQUAL(200, r.status);
@@ -591,6 +596,15 @@ TEST(Money, AnOrderPaysAllItsHoldsAtOnceWithOneDebitAndOnePayment) {
     STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM payments WHERE user_id = '" + c.id + "'").c_str());
     STRCMP_EQUAL("4", itest::scalar("SELECT COUNT(*) FROM payment_reservations WHERE payment_id = '" + payment + "'").c_str());
     STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM balance_ledger WHERE payment_id = '" + payment + "'").c_str());
+    // Every hold of the order lists that payment.
+    itest::Reply mine = itest::request("GET", "/api/v1/users/" + c.id + "/reservations", "",
+                                       {"Authorization: Bearer " + itest::secret_of(c.id)});
+    concert::JsonPtr listed = mine.json();
+    const cJSON* list = cJSON_GetObjectItemCaseSensitive(listed.get(), "reservations");
+    LONGS_EQUAL(4, cJSON_GetArraySize(list));
+    for (int i = 0; i < 4; ++i) {
+        STRCMP_EQUAL(payment.c_str(), itest::text_field(cJSON_GetArrayItem(list, i), "paymentId").c_str());
+    }
     // The same key again: the first answer, nothing more; the token has ended.
     itest::Reply again = pay_order(c, {ids[3], ids[2], ids[1], ids[0]}, "order-4");
     STRCMP_EQUAL(r.body.c_str(), again.body.c_str());
