@@ -50,10 +50,6 @@ constexpr std::int64_t kClaimMs = 60000;
 // How long a retry with the same key waits for the payment in flight.
 constexpr int kSameKeyWaitSeconds = 10;
 
-// The payer's balance and version, and the database's now (paidAt).
-constexpr const char* kReadPayer =
-    "SELECT balance, version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f') FROM users WHERE id = ?";
-
 // "?, ?, ..." for n parameters.
 std::string placeholders(std::size_t n) {
     std::string out;
@@ -61,12 +57,16 @@ std::string placeholders(std::size_t n) {
     return out;
 }
 
-// The order's reservations with their seats and concerts (the text depends
-// only on how many: the prepared statement is reused).
-std::string read_holds_query(std::size_t n) {
-    return "SELECT r.id, r.user_id = ?, r.status, r.version, r.expires_at <= NOW(3), r.price, s.id, s.version, "
-           "d.concert_id FROM reservations r JOIN seats s ON s.id = r.seat_id "
-           "JOIN concert_dates d ON d.id = s.concert_date_id WHERE r.id IN (" + placeholders(n) + ")";
+// The payer (balance, version, the database's now for paidAt) and the
+// order's reservations with their seats and concerts, in one read: a row
+// for each reservation found, or one with no reservation if none is. The
+// text depends only on how many ids: the prepared statement is reused.
+std::string read_query(std::size_t n) {
+    return "SELECT u.balance, u.version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f'), "
+           "r.id, r.user_id = u.id, r.status, r.version, r.expires_at <= NOW(3), r.price, s.version, d.concert_id "
+           "FROM users u LEFT JOIN reservations r ON r.id IN (" + placeholders(n) + ") "
+           "LEFT JOIN seats s ON s.id = r.seat_id LEFT JOIN concert_dates d ON d.id = s.concert_date_id "
+           "WHERE u.id = ?";
 }
 
 // One statement debits the payer once, sells every seat and marks every
@@ -114,36 +114,35 @@ struct State {
 
 State read_state(concert::Db& db, const std::vector<std::string>& ids, const std::string& user_id) {
     State s;
-    db.run(kReadPayer, [&](sql::PreparedStatement& st) {
-        st.setString(1, user_id);
-        concert::ResultPtr rs(st.executeQuery());
-        if (!rs->next()) throw concert::HttpError{401, "Invalid token"};
-        s.balance = rs->getInt64(1);
-        s.user_version = static_cast<std::int64_t>(rs->getUInt64(2));
-        s.now = rs->getString(3);
-        return 0;
-    });
     s.holds.resize(ids.size());  // an id the read does not find stays "not mine"
-    db.run(read_holds_query(ids.size()), [&](sql::PreparedStatement& st) {
-        st.setString(1, user_id);
-        for (std::size_t i = 0; i < ids.size(); ++i) st.setString(static_cast<unsigned>(i + 2), ids[i]);
+    bool payer_found = false;
+    db.run(read_query(ids.size()), [&](sql::PreparedStatement& st) {
+        unsigned k = 1;
+        for (const std::string& id : ids) st.setString(k++, id);
+        st.setString(k, user_id);
         concert::ResultPtr rs(st.executeQuery());
         while (rs->next()) {
-            std::string id = rs->getString(1);
+            payer_found = true;
+            s.balance = rs->getInt64(1);
+            s.user_version = static_cast<std::int64_t>(rs->getUInt64(2));
+            s.now = rs->getString(3);
+            if (rs->isNull(4)) continue;
+            std::string id = rs->getString(4);
             for (std::size_t i = 0; i < ids.size(); ++i) {
                 if (ids[i] != id) continue;
                 Hold& h = s.holds[i];
-                h.lookup.mine = rs->getBoolean(2);
-                h.lookup.status = rs->getString(3);
-                h.version = static_cast<std::int64_t>(rs->getUInt64(4));
-                h.lookup.lapsed = rs->getBoolean(5);
-                h.lookup.price = rs->getInt64(6);
-                h.seat_version = static_cast<std::int64_t>(rs->getUInt64(8));
-                h.lookup.concert_id = static_cast<std::int64_t>(rs->getUInt64(9));
+                h.lookup.mine = rs->getBoolean(5);
+                h.lookup.status = rs->getString(6);
+                h.version = static_cast<std::int64_t>(rs->getUInt64(7));
+                h.lookup.lapsed = rs->getBoolean(8);
+                h.lookup.price = rs->getInt64(9);
+                h.seat_version = static_cast<std::int64_t>(rs->getUInt64(10));
+                h.lookup.concert_id = static_cast<std::int64_t>(rs->getUInt64(11));
             }
         }
         return 0;
     });
+    if (!payer_found) throw concert::HttpError{401, "Invalid token"};
     return s;
 }
 

@@ -39,13 +39,15 @@ constexpr Range kWhiteSpace[] = {
     {0x2000, 0x200A}, {0x2028, 0x2029}, {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000},
 };
 
-}  // namespace
-
+// Unicode general category Cc or Cf.
 bool is_control_or_format(char32_t cp) {
     return in(kControlOrFormat, sizeof kControlOrFormat / sizeof kControlOrFormat[0], cp);
 }
 
+// Unicode property White_Space.
 bool is_white_space(char32_t cp) { return in(kWhiteSpace, sizeof kWhiteSpace / sizeof kWhiteSpace[0], cp); }
+
+}  // namespace
 
 std::string parse_sign_up(std::string_view body) {
     JsonPtr obj = parse_object(body);

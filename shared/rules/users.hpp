@@ -15,9 +15,6 @@ constexpr std::size_t kNameMaxChars = 100;
 // zero-width joiners). Throws HttpError 400 naming the rule that was broken.
 std::string parse_sign_up(std::string_view body);
 
-bool is_control_or_format(char32_t cp);  // Unicode general category Cc or Cf
-bool is_white_space(char32_t cp);        // Unicode property White_Space
-
 // The {userId} of /api/v1/users/{userId}/...; throws HttpError 400 unless it
 // is a canonical UUID.
 std::string user_id_from_path(std::string_view path);

@@ -19,8 +19,6 @@ struct Auth {
     std::int64_t concert_id;  // the room the token is of
     std::int64_t ticket;
     QueueStatus status;
-
-    Ticket queue_ticket() const { return {concert_id, ticket, user_id}; }
 };
 
 // The verified claims of the request's bearer token; no I/O. Throws
