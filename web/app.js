@@ -1,14 +1,22 @@
-// The booking page: sign up -> queue -> concert and date -> seat -> pay,
-// using only the public API. Plain JavaScript, no build step, nothing
-// loaded from other hosts.
+// The booking page: sign up -> queue -> concert and date -> seats -> basket
+// -> pay, and "My tickets", using only the public API. Plain JavaScript, no
+// build step, nothing loaded from other hosts.
+//
+// Two credentials: the place in line (state.token) opens one concert's
+// room -- dates, seats, holds, payment -- and ends when the visitor pays;
+// the user's secret (state.userSecret) opens the account -- balance,
+// charge, My tickets, giving a hold back -- and never ends.
 'use strict';
 
 const state = JSON.parse(localStorage.getItem('concert') || '{}');
 const save = () => localStorage.setItem('concert', JSON.stringify(state));
 const $ = (id) => document.getElementById(id);
-const steps = ['account', 'concert', 'queue', 'dates', 'seats', 'pay', 'done'];
+const steps = ['account', 'concert', 'queue', 'dates', 'seats', 'done'];
+let step = null;          // the step on screen
 let pollTimer = null;
 let countdownTimer = null;
+let reservations = [];    // the user's, newest first, as the API last listed them
+let balance = null;       // the account's balance as last read, or null
 
 class ApiError extends Error {
   constructor(status, message) {
@@ -17,11 +25,12 @@ class ApiError extends Error {
   }
 }
 
-// Calls the API with the place's token (or another credential, such as the
-// user's secret); throws ApiError with the contract's message on failure.
-async function api(method, path, body, key, credential) {
-  const headers = { 'Content-Type': 'application/json' };
-  const bearer = credential || state.token;
+// Calls the API with the place's token, or with another credential
+// (bearer: state.userSecret for the account routes); throws ApiError with
+// the contract's message on failure, status 0 when no answer came back.
+async function api(method, path, { body, key, bearer = state.token } = {}) {
+  const headers = {};
+  if (body) headers['Content-Type'] = 'application/json';
   if (bearer) headers.Authorization = 'Bearer ' + bearer;
   if (key) headers['Idempotency-Key'] = key;
   let response;
@@ -37,6 +46,8 @@ async function api(method, path, body, key, credential) {
   return data;
 }
 
+const account = () => ({ bearer: state.userSecret });
+
 function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
@@ -46,7 +57,43 @@ function uuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+// One Idempotency-Key per intent (a kind of write and what it is for),
+// kept in localStorage until that write succeeds: asking again after no
+// answer came back -- even after a reload -- sends the same key, so the
+// service answers as it did the first time and never acts twice.
+function intentKey(kind, what) {
+  state.keys = state.keys || {};
+  if (!state.keys[kind] || state.keys[kind].for !== what) state.keys[kind] = { for: what, key: uuid() };
+  save();
+  return state.keys[kind].key;
+}
+
+function succeeded(kind) {
+  delete state.keys[kind];
+  save();
+}
+
 const won = (n) => Number(n).toLocaleString('en-US') + ' KRW';
+const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+// A new element: props are set as properties (className, textContent, ...)
+// except data-* and aria-* ones, which are attributes; children are appended.
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (/^(data|aria)-/.test(name)) node.setAttribute(name, value);
+    else node[name] = value;
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+// An instant as the visitor's local date and time, machine-readable too.
+function instant(iso) {
+  const shown = new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return el('time', { dateTime: iso, textContent: shown });
+}
 
 function say(text, kind) {
   const m = $('message');
@@ -55,17 +102,28 @@ function say(text, kind) {
   m.hidden = !text;
 }
 
-function show(step) {
-  for (const s of steps) $('step-' + s).hidden = s !== step;
-  const heading = $('step-' + step).querySelector('h2');
+function show(next) {
+  step = next;
+  for (const s of steps) $('step-' + s).hidden = s !== next;
+  const heading = $('step-' + next).querySelector('h2');
   heading.tabIndex = -1;
   heading.focus();
-  $('who').hidden = !state.userId;
-  $('who').textContent = state.userId ? `Signed in as ${state.name || 'you'} · user id ${state.userId}` : '';
+  const signedIn = Boolean(state.userId && state.userSecret);
+  $('who').hidden = !signedIn;
+  $('who').textContent = signedIn ? `Signed in as ${state.name || 'you'} · user id ${state.userId}` : '';
+  $('tickets').hidden = !signedIn || next === 'account';
+  renderBasket();
 }
 
+// Only the answer to the latest request of a kind may change the page: a
+// slow answer for a concert the visitor has since left must not overwrite.
+const latest = {};
+const begin = (kind) => (latest[kind] = (latest[kind] || 0) + 1);
+const stale = (kind, n) => latest[kind] !== n;
+
 // Every error the API can answer, in plain words, and where to go next.
-function handle(error, context) {
+// The contract's own message is shown wherever it says what went wrong.
+function handle(error, seat) {
   const m = error.message;
   if (error.status === 0) return say('Cannot reach the ticket service. Check your connection and try again.', 'error');
   if (error.status === 401 && m === 'Invalid user secret') {
@@ -87,40 +145,46 @@ function handle(error, context) {
     return showQueueExpired();
   }
   if (error.status === 409 && m === 'Seat is already reserved') {
-    say(`Someone else just took seat ${context}. The seat map is refreshed: pick another seat.`, 'error');
+    say(`Someone else just took seat ${seat}. The seat map is refreshed: pick another seat.`, 'error');
     return loadSeats();
   }
   if (error.status === 409 && m === 'Hold limit reached') {
-    return say('You already hold as many seats as one person may. Pay for them or let them run out first.', 'error');
-  }
-  if (error.status === 400 && m === 'Reservation has expired') {
-    say('Your hold ran out before the payment went through. Pick a seat again.', 'error');
-    return loadSeats();
+    // The server keeps the limit (hold.max_per_user); what the visitor holds is its measure.
+    const held = reservations.filter(isLive).length;
+    return say(`${m}: you already hold ${held ? plural(held, 'seat') : 'seats'}, as many as one person may hold `
+      + 'at once. Pay for them or give one back first.', 'error');
   }
   if (error.status === 402) {
-    const short = state.hold.price - (state.balance || 0);
-    $('charge-amount').value = Math.max(short, 1);
+    const short = Math.max(total(basket()) - (balance || 0), 1);
+    $('charge-amount').value = short;
     $('charge-amount').focus();
-    return say(`Your balance is ${won(short)} short of the price. Charge at least that much, then pay.`, 'error');
+    return say(`Payment refused: ${m}. You are ${won(short)} short of the price of your seats. `
+      + 'Charge at least that much, then pay.', 'error');
   }
-  if (error.status === 409 && m === 'Reservation is already paid') return say('This seat is already paid for.', 'success');
-  if (error.status === 404 && m === 'Reservation not found') {
-    say('That hold is no longer yours. Pick a seat again.', 'error');
-    return loadSeats();
+  if (m === 'Reservation has expired' || m === 'Reservation was cancelled' || m === 'Reservation not found') {
+    say(`Payment refused: ${m}. Your basket is refreshed: check it and pay again.`, 'error');
+    return refreshHolds();
+  }
+  if (error.status === 409 && m === 'Reservation is already paid') {
+    say('That seat is already paid for: see My tickets.', 'success');
+    return refreshHolds();
+  }
+  if (error.status === 409 && m === 'Payment already in progress') {
+    return say('Your payment is still being processed. Wait a moment, then look at My tickets.', 'error');
   }
   if (error.status === 429) return say('Too many attempts at once. Wait a few seconds and try again.', 'error');
   if (error.status === 503 || error.status === 502 || error.status === 504) {
     return say('The ticket service is very busy right now. Try again in a moment.', 'error');
   }
   if (error.status === 400) return say(`That did not work: ${m}.`, 'error');
-  return say(`Something went wrong (${error.status}). Try again.`, 'error');
+  return say(`Something went wrong: ${m} (${error.status}). Try again.`, 'error');
 }
 
 // --- 1. account ------------------------------------------------------------------
 $('signup-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   try {
-    const user = await api('POST', '/users', { name: $('signup-name').value });
+    const user = await api('POST', '/users', { body: { name: $('signup-name').value } });
     Object.assign(state, { userId: user.userId, userSecret: user.userSecret, name: user.name, token: null });
     save();
     // The secret is shown once, here; the visitor moves on when they have it.
@@ -153,6 +217,7 @@ $('secret-continue').addEventListener('click', async () => {
   $('signup-form').hidden = false;
   $('userid-form').hidden = false;
   await loadConcerts();
+  loadReservations();
 });
 
 $('userid-form').addEventListener('submit', async (event) => {
@@ -165,7 +230,7 @@ $('userid-form').addEventListener('submit', async (event) => {
   if (!secret.startsWith('us_')) return say('Your secret starts with us_ — it was shown when you signed up.', 'error');
   try {
     // The secret names its user: a wrong one (or another user's) is caught here.
-    await api('GET', `/users/${id}/balance`, undefined, undefined, secret);
+    await api('GET', `/users/${id}/balance`, { bearer: secret });
   } catch (e) {
     if (e.status === 401 || e.status === 403) return say('That user id and secret do not match. Check both, or sign up.', 'error');
     return handle(e);
@@ -173,6 +238,7 @@ $('userid-form').addEventListener('submit', async (event) => {
   Object.assign(state, { userId: id, userSecret: secret, name: null, token: null });
   save();
   await loadConcerts();
+  loadReservations();
 });
 
 // --- 2. concert: the public list; each concert has its own line ---------------------
@@ -203,7 +269,7 @@ $('other-concert').addEventListener('click', loadConcerts);
 // --- 3. queue -----------------------------------------------------------------------
 async function takePlace() {
   const place = await api('POST', '/queue/token',
-    { userId: state.userId, userSecret: state.userSecret, concertId: state.concert.id });
+    { body: { userId: state.userId, userSecret: state.userSecret, concertId: state.concert.id } });
   state.token = place.token;
   save();
   onPlace(place);
@@ -242,10 +308,7 @@ async function showOpening(opensAt) {
   if (!opensAt) return;
   const at = new Date(opensAt);
   $('opens-at').textContent = at.toLocaleString();
-  const tick = () => {
-    const left = Math.max(0, Math.round((at - Date.now()) / 1000));
-    $('opens-in').textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
-  };
+  const tick = () => { $('opens-in').textContent = clock(Math.max(0, Math.round((at - Date.now()) / 1000))); };
   tick();
   openingTimer = setInterval(tick, 1000);
   try {
@@ -289,25 +352,17 @@ $('leave-queue').addEventListener('click', async () => {
 });
 
 // --- 4. date ---------------------------------------------------------------------------
-// Only the answer to the latest request of a kind may change the page: a
-// slow answer for a concert the visitor has since left must not overwrite.
-const latest = {};
-const begin = (kind) => (latest[kind] = (latest[kind] || 0) + 1);
-const stale = (kind, n) => latest[kind] !== n;
-
 async function loadDates() {
   $('dates-caption').textContent = state.concert.name;
   show('dates');
+  loadBalance();  // for the basket, which may already hold seats of this concert
   const n = begin('dates');
   try {
     const { availableDates } = await api('GET', `/concerts/${state.concert.id}/available-dates`);
     if (stale('dates', n)) return;
     const box = $('dates');
     box.replaceChildren(...availableDates.map((d) => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'secondary';
-      b.textContent = d;
+      const b = el('button', { type: 'button', className: 'secondary', textContent: d });
       b.addEventListener('click', () => { state.date = d; save(); loadSeats(); });
       return b;
     }));
@@ -316,125 +371,285 @@ async function loadDates() {
 }
 
 // --- 5. seats -----------------------------------------------------------------------
+// The map of the chosen date: free seats hold on a click; the visitor's
+// own holds are marked (the API lists them as taken, like everyone's).
 async function loadSeats() {
-  stopCountdown();
   const n = begin('seats');
   try {
     const data = await api('GET', `/concerts/${state.concert.id}/available-seats?date=${state.date}`);
     if (stale('seats', n)) return;
     const free = new Map(data.seats.map((s) => [s.seatNumber, s.price]));
-    const map = $('seat-map');
+    const mine = new Set(basket().filter((h) => h.date === state.date).map((h) => h.seatNumber));
+    const focused = $('seat-map').contains(document.activeElement) ? document.activeElement.dataset.seat : null;
     const buttons = [];
-    for (let n = 1; n <= data.totalSeats; n += 1) {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.textContent = n;
-      b.dataset.seat = n;
-      if (free.has(n)) {
+    for (let seat = 1; seat <= data.totalSeats; seat += 1) {
+      const b = el('button', { type: 'button', textContent: seat, 'data-seat': seat });
+      if (free.has(seat)) {
         b.className = 'seat';
-        b.setAttribute('aria-label', `Seat ${n}, free, ${won(free.get(n))}`);
-        b.addEventListener('click', () => holdSeat(n));
+        b.setAttribute('aria-label', `Seat ${seat}, free, ${won(free.get(seat))}`);
+        b.addEventListener('click', () => holdSeat(seat));
+      } else if (mine.has(seat)) {
+        // Focusable, so the keyboard stays where it was after a hold.
+        b.className = 'seat yours';
+        b.setAttribute('aria-disabled', 'true');
+        b.setAttribute('aria-label', `Seat ${seat}, in your basket`);
       } else {
         b.className = 'seat taken';
         b.disabled = true;
-        b.setAttribute('aria-label', `Seat ${n}, taken`);
+        b.setAttribute('aria-label', `Seat ${seat}, taken`);
       }
       buttons.push(b);
     }
-    map.replaceChildren(...buttons);
+    $('seat-map').replaceChildren(...buttons);
+    if (focused) $('seat-map').querySelector(`[data-seat="${focused}"]:not([disabled])`)?.focus();
     $('seats-caption').textContent = `${state.concert.name} on ${state.date}: ${free.size} of ${data.totalSeats} seats free.`;
-    if ($('step-seats').hidden) show('seats');
+    if (step !== 'seats') show('seats');
   } catch (e) { handle(e); }
 }
 $('refresh-seats').addEventListener('click', loadSeats);
 
 async function holdSeat(seat) {
   try {
-    const r = await api('POST', '/reservations', { concertId: state.concert.id, date: state.date, seatNumber: seat });
-    state.hold = { id: r.reservationId, seat: r.seatNumber, price: r.price, expiresAt: r.expiresAt, key: uuid() };
-    save();
-    say(`Seat ${seat} is held for you. Pay before the time runs out.`, 'success');
-    await showPay();
+    const r = await api('POST', '/reservations', { body: { concertId: state.concert.id, date: state.date, seatNumber: seat } });
+    begin('reservations');  // a list already on its way may not have it
+    reservations.unshift({ ...r, concertName: state.concert.name, paidAt: null, paymentId: null });
+    say(`Seat ${seat} is in your basket. Pick more seats, or pay before its time runs out.`, 'success');
+    renderAll();
+    await loadSeats();
+    loadReservations();
   } catch (e) { handle(e, seat); }
 }
 
-// --- 5. pay ---------------------------------------------------------------------------
-async function showPay() {
-  $('hold-seat').textContent = state.hold.seat;
-  $('hold-date').textContent = state.date;
-  $('hold-price').textContent = won(state.hold.price);
-  show('pay');
-  startCountdown();
-  await loadBalance();
+// --- 6. basket: the live holds of this concert's room, paid as one order ------------
+const isLive = (r) => r.status === 'TEMPORARILY_RESERVED' && Date.parse(r.expiresAt) > Date.now();
+const total = (holds) => holds.reduce((sum, h) => sum + h.price, 0);
+
+// In date and seat order, so the same holds are always the same order.
+function basket() {
+  if (!state.concert) return [];
+  return reservations.filter((r) => isLive(r) && r.concertId === state.concert.id)
+    .sort((a, b) => a.date.localeCompare(b.date) || a.seatNumber - b.seatNumber);
+}
+
+// "4:59 left", kept current by tick().
+const timeLeft = (hold) => el('span', { className: 'left' },
+  el('span', { className: 'countdown', 'data-countdown': hold.reservationId }), ' left');
+
+function giveBackButton(hold) {
+  const b = el('button', { type: 'button', className: 'secondary small', textContent: 'Give back',
+    'aria-label': `Give back seat ${hold.seatNumber} on ${hold.date}` });
+  b.addEventListener('click', () => giveBack(hold, b));
+  return b;
+}
+
+let suggestedFor = null;  // the total the charge form was last filled for
+
+function renderBasket() {
+  const holds = basket();
+  $('basket').hidden = !holds.length || (step !== 'seats' && step !== 'dates');
+  $('basket-list').replaceChildren(...holds.map((h) => el('li', { 'data-reservation-id': h.reservationId },
+    el('span', { className: 'what', textContent: `${h.date} · seat ${h.seatNumber}` }),
+    el('span', { className: 'price', textContent: won(h.price) }),
+    timeLeft(h),
+    giveBackButton(h))));
+  $('basket-total').textContent = `${won(total(holds))} for ${plural(holds.length, 'seat')}`;
+  $('pay-button').textContent = `Pay ${won(total(holds))}`;
+  if (total(holds) !== suggestedFor) suggestCharge();
+}
+
+// Fills the charge form with what the basket lacks (a visitor's own
+// figure stays until the basket changes).
+function suggestCharge() {
+  if (balance === null) return;
+  suggestedFor = total(basket());
+  $('charge-amount').value = Math.max(suggestedFor - balance, 1);
+}
+
+// Changes reservations as an answer just told; a list already on its way
+// is older than that answer and is dropped.
+function mark(ids, changes) {
+  begin('reservations');
+  for (const r of reservations) if (ids.includes(r.reservationId)) Object.assign(r, changes);
+  renderAll();
+}
+
+function renderAll() {
+  renderBasket();
+  renderTickets();
+  tick();
+}
+
+// One clock for every hold on the page; a hold that runs out leaves the
+// basket, and the map is read again (the server's clock decides: give a
+// slightly different clock here a second).
+function tick() {
+  clearTimeout(countdownTimer);
+  let lapsed = null;
+  for (const r of reservations.filter((x) => x.status === 'TEMPORARILY_RESERVED')) {
+    const leftMs = Date.parse(r.expiresAt) - Date.now();
+    if (leftMs <= 0) {
+      r.status = 'EXPIRED';
+      lapsed = r;
+      continue;
+    }
+    for (const span of document.querySelectorAll(`[data-countdown="${r.reservationId}"]`)) {
+      span.textContent = clock(Math.ceil(leftMs / 1000));
+    }
+  }
+  if (lapsed) {
+    say(`Your hold on seat ${lapsed.seatNumber} (${lapsed.date}) has run out`
+      + (step === 'seats' ? ': the seat map is refreshed.' : '.'), 'error');
+    renderAll();
+    if (step === 'seats') setTimeout(loadSeats, 1000);
+    return;
+  }
+  if (reservations.some(isLive)) countdownTimer = setTimeout(tick, 250);
+}
+
+// Gives a hold back with the account's secret (with or without a place in
+// line): its seat is free for everyone at once.
+async function giveBack(hold, button) {
+  const section = button.closest('section');
+  button.disabled = true;
+  try {
+    await api('DELETE', `/reservations/${hold.reservationId}`, account());
+    say(`You gave back seat ${hold.seatNumber} on ${hold.date}. It is free for others now.`, 'success');
+    mark([hold.reservationId], { status: 'CANCELLED', expiresAt: null });
+    if (section.hidden) $('tickets-title').focus();
+    else section.querySelector('h2').focus();
+    if (step === 'seats') loadSeats();
+    loadReservations();
+  } catch (e) {
+    button.disabled = false;
+    handle(e);
+  }
 }
 
 async function loadBalance() {
   try {
-    const { balance } = await api('GET', `/users/${state.userId}/balance`);
-    state.balance = balance;
+    ({ balance } = await api('GET', `/users/${state.userId}/balance`, account()));
     $('balance').textContent = won(balance);
-    $('charge-amount').value = Math.max(state.hold.price - balance, 1);
+    suggestCharge();
   } catch (e) { handle(e); }
 }
-
-function startCountdown() {
-  stopCountdown();
-  const tick = () => {
-    const leftMs = Date.parse(state.hold.expiresAt) - Date.now();
-    if (leftMs <= 0) {
-      stopCountdown();
-      say(`Your hold on seat ${state.hold.seat} has run out. The seat map is refreshed: pick a seat again.`, 'error');
-      // The server's clock decides; give a slightly different clock here a second.
-      return setTimeout(loadSeats, 1000);
-    }
-    const left = Math.ceil(leftMs / 1000);
-    $('hold-countdown').textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
-  };
-  tick();
-  countdownTimer = setInterval(tick, 250);
-}
-
-function stopCountdown() { clearInterval(countdownTimer); }
 
 $('charge-form').addEventListener('submit', async (event) => {
   event.preventDefault();
+  const amount = Number($('charge-amount').value);
   try {
-    const r = await api('POST', `/users/${state.userId}/charge`, { amount: Number($('charge-amount').value) }, uuid());
-    state.balance = r.balance;
+    const r = await api('POST', `/users/${state.userId}/charge`,
+      { body: { amount }, key: intentKey('charge', String(amount)), ...account() });
+    succeeded('charge');
+    balance = r.balance;
     $('balance').textContent = won(r.balance);
     say(`Added ${won(r.chargedAmount)}. Your balance is ${won(r.balance)}.`, 'success');
     $('pay-button').focus();
-  } catch (e) { handle(e); }
+  } catch (e) {
+    if (e.status !== 0) return handle(e);
+    say('No answer from the ticket service, so the money may or may not have been added. '
+      + 'Press Charge again: the same charge is never added twice.', 'error');
+  }
 });
 
+// Pays every hold in the basket as one order. The same holds are the same
+// order (one key: a retry after a lost answer can never pay twice); other
+// holds are another order.
 $('pay-button').addEventListener('click', async () => {
+  const holds = basket();
+  if (!holds.length) return;
+  const ids = holds.map((h) => h.reservationId);
   const button = $('pay-button');
   button.disabled = true;
   try {
-    // The same key for every try of this hold: a retry never pays twice.
-    const p = await api('POST', '/payments', { reservationId: state.hold.id }, state.hold.key);
-    stopCountdown();
-    $('done-concert').textContent = state.concert.name;
-    $('done-date').textContent = state.date;
-    $('done-seat').textContent = state.hold.seat;
-    $('done-payment').textContent = `${p.paymentId} (${won(p.amount)}, ${p.paidAt})`;
+    const p = await api('POST', '/payments', { body: { reservationIds: ids }, key: intentKey('pay', ids.join()) });
+    succeeded('pay');
     state.token = null;  // paying ends the place in line
-    state.hold = null;
     save();
-    say('Payment complete.', 'success');
-    show('done');
-  } catch (e) { handle(e); } finally { button.disabled = false; }
+    await showPaid(p, holds);
+  } catch (e) {
+    if (e.status !== 0) return handle(e);
+    say('No answer from the ticket service, so the payment may or may not have gone through. '
+      + 'Press Pay again: the same order is never paid twice.', 'error');
+  } finally { button.disabled = false; }
 });
+
+// "2026-12-03: seats 3, 4; 2026-12-04: seat 1" (holds in date and seat order).
+function seatsByDate(holds) {
+  const dates = [...new Set(holds.map((h) => h.date))];
+  return dates.map((d) => {
+    const seats = holds.filter((h) => h.date === d).map((h) => h.seatNumber);
+    return `${d}: ${seats.length === 1 ? 'seat' : 'seats'} ${seats.join(', ')}`;
+  }).join('; ');
+}
+
+async function showPaid(payment, holds) {
+  $('done-concert').textContent = holds[0].concertName;
+  $('done-seats').textContent = seatsByDate(holds);
+  $('done-payment').textContent = `${payment.paymentId} (${won(payment.amount)}, paid `;
+  $('done-payment').append(instant(payment.paidAt), ')');
+  $('done-balance').textContent = '…';
+  show('done');
+  say(`Payment complete: ${plural(holds.length, 'seat')} for ${won(payment.amount)}.`, 'success');
+  mark(payment.reservationIds, { status: 'PAID', expiresAt: null, paidAt: payment.paidAt, paymentId: payment.paymentId });
+  loadReservations();
+  await loadBalance();
+  $('done-balance').textContent = won(balance);
+}
 
 $('start-over').addEventListener('click', async () => {
   try { await takePlace(); } catch (e) { handle(e); }
 });
 
+// --- 7. My tickets: every reservation of the account, read with the secret -----------
+const statusText = {
+  TEMPORARILY_RESERVED: 'Held',
+  PAID: 'Paid',
+  EXPIRED: 'Ran out',
+  CANCELLED: 'Given back',
+};
+
+async function loadReservations() {
+  if (!state.userId || !state.userSecret) return;
+  const n = begin('reservations');
+  try {
+    const data = await api('GET', `/users/${state.userId}/reservations`, account());
+    if (stale('reservations', n)) return;
+    reservations = data.reservations;
+    renderAll();
+  } catch (e) { handle(e); }
+}
+$('refresh-tickets').addEventListener('click', loadReservations);
+
+// After a refused payment: the holds as the server has them, and the map.
+function refreshHolds() {
+  loadReservations();
+  if (step === 'seats') loadSeats();
+}
+
+function renderTickets() {
+  const list = $('ticket-list');
+  list.replaceChildren(...reservations.map((r) => el('li', { className: 'ticket', 'data-status': r.status,
+    'data-reservation-id': r.reservationId },
+  el('p', { className: 'what' }, el('strong', { textContent: r.concertName }),
+    ` · ${r.date} · seat ${r.seatNumber} · ${won(r.price)}`),
+  el('p', { className: 'how' }, ...ticketStatus(r)))));
+  if (!reservations.length) list.append(el('li', { className: 'muted', textContent: 'No tickets yet.' }));
+}
+
+function ticketStatus(r) {
+  const badge = el('span', { className: 'badge ' + r.status.toLowerCase(), textContent: statusText[r.status] || r.status });
+  if (r.status === 'PAID') return [badge, ' on ', instant(r.paidAt)];
+  if (r.status === 'TEMPORARILY_RESERVED') return [badge, ' · ', timeLeft(r), ' ', giveBackButton(r)];
+  return [badge];
+}
+
 // --- start: pick up where this browser left off ------------------------------------------
 (async () => {
-  if (!state.userId) return show('account');
-  if (!state.concert) return loadConcerts();
-  if (!state.token) return takePlace().catch(handle);
+  if (!state.userId || !state.userSecret) return show('account');
+  loadReservations();
+  // Without a place in line (say after paying) the visitor picks what next:
+  // a new place is taken only when asked for.
+  if (!state.concert || !state.token) return loadConcerts();
   try {
     onPlace(await api('GET', '/queue/status'));
   } catch (e) { handle(e); }

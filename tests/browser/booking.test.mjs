@@ -74,6 +74,8 @@ async function done(...pages) {
 
 const shot = (page, name) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 const message = (page) => page.locator('#message');
+// A seat shown free (neither taken nor in this visitor's basket).
+const freeSeat = (n) => `#seat-map button[data-seat="${n}"][class="seat"]`;
 
 // Signs up in the page: the secret is shown once, then the visitor goes on.
 // Returns { userId, userSecret } as the page showed them.
@@ -149,8 +151,8 @@ test('a new visitor signs up, queues, picks a seat, charges, pays and sees the c
   assert.equal(await page.locator('#seat-map button').count(), 12);
   await shot(page, '03-journey-seat-map');
   await page.click('#seat-map button[data-seat="5"]');
-  await page.locator('#step-pay').waitFor();
-  assert.match(await page.textContent('#hold-countdown'), /^[0-5]:\d\d$/);
+  await page.locator('#basket').waitFor();
+  assert.match(await page.textContent('#basket .countdown'), /^[0-5]:\d\d$/);
   await page.click('#pay-button');
   await assert.doesNotReject(message(page).filter({ hasText: 'short of the price' }).waitFor());
   assert.equal(await page.inputValue('#charge-amount'), '30000');
@@ -159,7 +161,7 @@ test('a new visitor signs up, queues, picks a seat, charges, pays and sees the c
   await message(page).filter({ hasText: 'Added 30,000 KRW' }).waitFor();
   await page.click('#pay-button');
   await page.locator('#step-done').waitFor();
-  assert.equal(await page.textContent('#done-seat'), '5');
+  assert.equal(await page.textContent('#done-seats'), `${concert.date}: seat 5`);
   assert.match(await page.textContent('#done-payment'), /^[0-9a-f-]{36} \(30,000 KRW/);
   await shot(page, '05-journey-paid');
   // The seat is sold for everyone.
@@ -176,7 +178,7 @@ test('two browsers race for one seat: one holds it, the other is told and sees t
   await signUpAndReachSeats(a, concert, 'Racer A');
   await signUpAndReachSeats(b, concert, 'Racer B');
   await a.click('#seat-map button[data-seat="7"]');
-  await a.locator('#step-pay').waitFor();
+  await a.locator('#basket').waitFor();
   await shot(a, '06-race-a-holds-seat-7');
   // B still shows seat 7 as free and clicks it.
   assert.equal(await b.locator('#seat-map button[data-seat="7"]').isDisabled(), false);
@@ -195,12 +197,12 @@ test('a hold that runs out while the page is open sends the visitor back to the 
     const page = await newPage(DESKTOP);
     await signUpAndReachSeats(page, concert, 'Slow Payer');
     await page.click('#seat-map button[data-seat="2"]');
-    await page.locator('#step-pay').waitFor();
+    await page.locator('#basket').waitFor();
     await shot(page, '08-expiry-holding');
     await message(page).filter({ hasText: 'has run out' }).waitFor({ timeout: 10000 });
     await page.locator('#step-seats').waitFor();
     // The seat is free again for everyone, this visitor included.
-    await page.locator('#seat-map button[data-seat="2"]:not([disabled])').waitFor();
+    await page.locator(freeSeat(2)).waitFor();
     await shot(page, '09-expiry-back-to-map');
     await done(page);
   } finally {
@@ -226,7 +228,7 @@ test('a waiting visitor watching the page becomes active and moves on by itself'
   // Admitted to this concert's room, the visitor books in it.
   await page.locator('#dates button', { hasText: concert.date }).click();
   await page.click('#seat-map button[data-seat="3"]');
-  await page.locator('#step-pay').waitFor();
+  await page.locator('#basket').waitFor();
   await done(page);
 });
 
