@@ -76,6 +76,8 @@ const shot = (page, name) => page.screenshot({ path: `${SHOTS}/${name}.png`, ful
 const message = (page) => page.locator('#message');
 // A seat shown free (neither taken nor in this visitor's basket).
 const freeSeat = (n) => `#seat-map button[data-seat="${n}"][class="seat"]`;
+// What the page keeps in localStorage: { userId, userSecret, token, ... }.
+const saved = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('concert')));
 
 // Signs up in the page: the secret is shown once, then the visitor goes on.
 // Returns { userId, userSecret } as the page showed them.
@@ -110,6 +112,21 @@ async function signUpAndReachSeats(page, concert, name) {
   await joinLine(page, concert);
   await page.locator('#dates button', { hasText: concert.date }).click();
   await page.locator('#step-seats').waitFor();
+}
+
+// Holds the seats one after the other from the map; each lands in the basket.
+async function holdSeats(page, ...seats) {
+  for (const seat of seats) {
+    await page.click(freeSeat(seat));
+    await page.locator(`#seat-map button.yours[data-seat="${seat}"]`).waitFor();
+  }
+}
+
+// Charges the balance through the basket's form.
+async function charge(page, amount) {
+  await page.fill('#charge-amount', String(amount));
+  await page.click('#charge-form button');
+  await message(page).filter({ hasText: `Added ${amount.toLocaleString('en-US')} KRW` }).waitFor();
 }
 
 before(async () => {
@@ -269,5 +286,165 @@ test('a returning visitor comes back with user id and secret; a wrong secret is 
   await joinLine(page, concert);
   await page.locator('#step-dates').waitFor();
   await shot(page, '13-return-with-secret');
+  await done(page);
+});
+
+test('a two-seat order: both seats in the basket with the total, one Pay pays both, My tickets shows them paid', async () => {
+  const concert = addConcert(10, 25000);
+  const page = await newPage(DESKTOP);
+  const payments = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('/api/v1/payments')) payments.push({ key: r.headers()['idempotency-key'], body: r.postDataJSON() });
+  });
+  await signUpAndReachSeats(page, concert, 'Pair Buyer');
+  await setting('hold.max_per_user', 2);
+  try {
+    await holdSeats(page, 3, 4);
+    assert.deepEqual(await page.locator('#basket-list .what').allTextContents(),
+      [`${concert.date} · seat 3`, `${concert.date} · seat 4`]);
+    assert.deepEqual(await page.locator('#basket-list .price').allTextContents(), ['25,000 KRW', '25,000 KRW']);
+    assert.equal(await page.locator('#basket-list .countdown').count(), 2);
+    assert.equal(await page.textContent('#basket-total'), '50,000 KRW for 2 seats');
+    // A third seat is over this stack's limit of two: the server's answer is shown.
+    await page.click(freeSeat(5));
+    await message(page).filter({ hasText: 'Hold limit reached' }).waitFor();
+    assert.equal(await page.locator('#basket-list li').count(), 2);
+    await shot(page, '15-order-basket-two-seats');
+  } finally {
+    await setting('hold.max_per_user');
+  }
+  await charge(page, 80000);
+  await page.click('#pay-button');
+  await page.locator('#step-done').waitFor();
+  assert.equal(payments.length, 1);
+  assert.equal(payments[0].body.reservationIds.length, 2);
+  assert.match(payments[0].key, /^[0-9a-f-]{36}$/);
+  assert.equal(await page.textContent('#done-seats'), `${concert.date}: seats 3, 4`);
+  assert.match(await page.textContent('#done-payment'), /^[0-9a-f-]{36} \(50,000 KRW, paid /);
+  await page.locator('#done-balance', { hasText: '30,000 KRW' }).waitFor();
+  // My tickets: both seats paid by the one payment, and the balance is down by their sum.
+  const { userId, userSecret } = await saved(page);
+  const listed = (await api('GET', `/users/${userId}/reservations`, null, userSecret)).body.reservations;
+  const paid = page.locator('#ticket-list li[data-status="PAID"]');
+  await paid.nth(1).waitFor();
+  assert.equal(await paid.count(), 2);
+  for (const r of listed) {
+    const row = page.locator(`#ticket-list li[data-reservation-id="${r.reservationId}"]`);
+    assert.equal(await row.locator('.what').textContent(), `${concert.name} · ${concert.date} · seat ${r.seatNumber} · 25,000 KRW`);
+    assert.equal(await row.locator('.badge').textContent(), 'Paid');
+    assert.equal(await row.locator('time').getAttribute('datetime'), r.paidAt);
+  }
+  assert.deepEqual(listed.map((r) => r.paymentId), [listed[0].paymentId, listed[0].paymentId]);
+  assert.equal((await api('GET', `/users/${userId}/balance`, null, userSecret)).body.balance, 80000 - 50000);
+  await shot(page, '16-order-paid-my-tickets');
+  await done(page);
+});
+
+test('My tickets survives a reload and is read with the secret once paying has ended the place in line', async () => {
+  const concert = addConcert(6, 15000);
+  const page = await newPage(PHONE);
+  await signUpAndReachSeats(page, concert, 'Reloader');
+  await holdSeats(page, 2);
+  // A reload while holding: the basket is read back from the service.
+  await page.reload();
+  await page.locator('#step-dates').waitFor();
+  await page.locator('#basket-list li', { hasText: `${concert.date} · seat 2` }).waitFor();
+  await charge(page, 15000);
+  const { userId, userSecret, token } = await saved(page);
+  await page.click('#pay-button');
+  await page.locator('#step-done').waitFor();
+  // Paying ended the place in line: that token lists nothing any more.
+  assert.equal((await api('GET', '/queue/status', null, token)).body.status, 'EXPIRED');
+  assert.equal((await api('GET', `/users/${userId}/reservations`, null, token)).status, 403);
+  const asked = [];
+  page.on('request', (r) => {
+    if (r.url().includes(`/users/${userId}/reservations`)) asked.push(r.headers().authorization);
+  });
+  await page.reload();
+  const ticket = page.locator('#ticket-list li[data-status="PAID"]');
+  await ticket.waitFor();
+  assert.equal(await ticket.count(), 1);
+  assert.equal(await ticket.locator('.what').textContent(), `${concert.name} · ${concert.date} · seat 2 · 15,000 KRW`);
+  assert.match(await ticket.locator('.how').textContent(), /^Paid on /);
+  assert.deepEqual(asked, [`Bearer ${userSecret}`]);
+  // The reload took no new place in line: the visitor picks what comes next.
+  await page.locator('#step-concert').waitFor();
+  assert.equal((await saved(page)).token, null);
+  await shot(page, '17-reload-my-tickets');
+  await done(page);
+});
+
+test('a seat given back in one browser is holdable at once by another visitor in a second browser', async () => {
+  const concert = addConcert(8, 10000);
+  const a = await newPage(DESKTOP);
+  const b = await newPage(PHONE);
+  await signUpAndReachSeats(a, concert, 'Giver');
+  await holdSeats(a, 2, 3);
+  await signUpAndReachSeats(b, concert, 'Taker');
+  await b.locator('#seat-map button[data-seat="2"][disabled]').waitFor();
+  await shot(a, '18-give-back-a-holds-two');
+  // Seat 2 from the basket, seat 3 from My tickets.
+  await a.locator('#basket-list').getByRole('button', { name: `Give back seat 2 on ${concert.date}` }).click();
+  await message(a).filter({ hasText: 'You gave back seat 2' }).waitFor();
+  await a.locator(freeSeat(2)).waitFor();
+  assert.deepEqual(await a.locator('#basket-list .what').allTextContents(), [`${concert.date} · seat 3`]);
+  await a.locator('#ticket-list').getByRole('button', { name: `Give back seat 3 on ${concert.date}` }).click();
+  await message(a).filter({ hasText: 'You gave back seat 3' }).waitFor();
+  await a.locator('#basket').waitFor({ state: 'hidden' });
+  await a.locator(freeSeat(3)).waitFor();
+  await a.locator('#ticket-list li[data-status="CANCELLED"]').nth(1).waitFor();
+  await shot(a, '19-give-back-a-gave-both');
+  // B, another user, holds both at once: no waiting for the holds to run out.
+  await b.click('#refresh-seats');
+  await holdSeats(b, 2, 3);
+  assert.deepEqual(await b.locator('#basket-list .what').allTextContents(),
+    [`${concert.date} · seat 2`, `${concert.date} · seat 3`]);
+  await shot(b, '20-give-back-b-holds-them');
+  await done(a, b);
+});
+
+// Lets the first request to 'glob' reach the service but never its answer
+// the page (as a dropped connection would); later ones go through. Returns
+// the Idempotency-Key of every request and the status the lost answer had.
+async function loseFirstAnswer(page, glob) {
+  const seen = { keys: [], lost: [] };
+  await page.route(glob, async (route) => {
+    seen.keys.push(route.request().headers()['idempotency-key']);
+    if (seen.keys.length > 1) return route.continue();
+    seen.lost.push((await route.fetch()).status());
+    return route.abort('connectionreset');
+  });
+  return seen;
+}
+
+test('a charge and a payment whose answers were lost are retried with the same keys and take effect once', async () => {
+  const concert = addConcert(6, 20000);
+  const page = await newPage(DESKTOP);
+  await signUpAndReachSeats(page, concert, 'Flaky Network');
+  await holdSeats(page, 1, 2);
+  const charges = await loseFirstAnswer(page, '**/charge');
+  await page.fill('#charge-amount', '50000');
+  await page.click('#charge-form button');
+  await message(page).filter({ hasText: 'may or may not have been added' }).waitFor();
+  await page.click('#charge-form button');
+  await message(page).filter({ hasText: 'Added 50,000 KRW. Your balance is 50,000 KRW.' }).waitFor();
+  assert.deepEqual(charges.lost, [200]);
+  assert.equal(charges.keys.length, 2);
+  assert.equal(charges.keys[0], charges.keys[1]);
+  const payments = await loseFirstAnswer(page, '**/api/v1/payments');
+  await page.click('#pay-button');
+  await message(page).filter({ hasText: 'may or may not have gone through' }).waitFor();
+  assert.deepEqual(payments.lost, [200]);
+  await shot(page, '21-lost-answer-told');
+  // The retry comes after the payment ended the place in line: the service
+  // still answers it as it answered the first.
+  await page.click('#pay-button');
+  await page.locator('#step-done').waitFor();
+  assert.equal(payments.keys.length, 2);
+  assert.equal(payments.keys[0], payments.keys[1]);
+  assert.match(await page.textContent('#done-payment'), /^[0-9a-f-]{36} \(40,000 KRW/);
+  const { userId, userSecret } = await saved(page);
+  assert.equal((await api('GET', `/users/${userId}/balance`, null, userSecret)).body.balance, 50000 - 40000);
+  await page.locator('#ticket-list li[data-status="PAID"]').nth(1).waitFor();
   await done(page);
 });
