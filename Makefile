@@ -124,16 +124,24 @@ build/bench/load: $(REL)/bench/load.o
 build/%: $(REL)/tests/tools/%.o
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
 
+# Swagger UI for /docs, from npm, pinned by web/package-lock.json.
+WEB_ASSETS := web/node_modules/swagger-ui-dist/swagger-ui-bundle.js
+
+$(WEB_ASSETS): web/package.json web/package-lock.json
+	@$(if $(Q),echo "  NPM     web/ (swagger-ui-dist)")
+	$(Q)cd web && npm ci --no-audit --no-fund --loglevel=error
+	$(Q)touch $@
+
 # --- workflows ----------------------------------------------------------------
 deps:
 	$(Q)scripts/install-deps.sh
 
 run: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS)
 	$(Q)scripts/stack.sh run
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS)
+	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS)
 	$(Q)tests/run.sh
 
 # Installs wrk and gnuplot if missing; BENCH_SECONDS per scenario (default 5).
@@ -155,7 +163,7 @@ unit: $(UNIT_BIN)
 	$(Q)$(UNIT_BIN)
 
 # PREFIX (/usr/local), SYSCONFDIR (/etc) and DESTDIR as usual.
-install: all
+install: all $(WEB_ASSETS)
 	$(Q)scripts/install.sh install
 
 uninstall:

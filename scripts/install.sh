@@ -22,6 +22,12 @@ sysconfdir=${SYSCONFDIR:-/etc}
 dest=${DESTDIR:-}
 units=$dest$sysconfdir/systemd/system
 
+# What nginx serves from share/concert/web: the booking page, the API
+# description, /docs and the two Swagger UI files (npm, web/package-lock.json).
+web_files=(index.html app.js app.css openapi.json docs.html docs.js
+  node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css
+  node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE)
+
 handlers=()
 for bin in "$root"/bin/*; do
   name=$(basename "$bin")
@@ -41,7 +47,7 @@ files() {  # every installed path except the configuration
   echo "$dest$prefix/lib/concert/migrate.sh"
   for f in "$root"/sql/*.sql; do echo "$dest$prefix/share/concert/sql/$(basename "$f")"; done
   for f in "$root"/README.md "$root"/docs/*.md; do echo "$dest$prefix/share/doc/concert/$(basename "$f")"; done
-  for f in "$root"/web/*; do echo "$dest$prefix/share/concert/web/$(basename "$f")"; done
+  for f in "${web_files[@]}"; do echo "$dest$prefix/share/concert/web/$f"; done
   for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer concert.target; do
     echo "$units/$u"
   done
@@ -61,8 +67,10 @@ install)
   sed -e "s|^root=.*|root=$prefix/share/concert|" "$root/scripts/migrate.sh" >"$dest$prefix/lib/concert/migrate.sh"
   chmod 0755 "$dest$prefix/lib/concert/migrate.sh"
   install -m 0644 "$root"/sql/*.sql "$dest$prefix/share/concert/sql/"
-  install -d "$dest$prefix/share/concert/web"
-  install -m 0644 "$root"/web/* "$dest$prefix/share/concert/web/"
+  for f in "${web_files[@]}"; do
+    [ -e "$root/web/$f" ] || { echo "install: web/$f is missing; run make install (it installs web/'s npm packages)" >&2; exit 1; }
+    install -D -m 0644 "$root/web/$f" "$dest$prefix/share/concert/web/$f"
+  done
   for f in "$root"/README.md "$root"/docs/*.md; do install -m 0644 "$f" "$dest$prefix/share/doc/concert/"; done
   for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer; do
     fill "$root/systemd/$u" >"$units/$u"
@@ -88,6 +96,7 @@ install)
 uninstall)
   files | while read -r f; do rm -f "$f"; done
   rmdir "$dest$prefix/lib/concert/handlers" "$dest$prefix/lib/concert" "$dest$prefix/share/concert/sql" \
+    "$dest$prefix/share/concert/web/node_modules/swagger-ui-dist" "$dest$prefix/share/concert/web/node_modules" \
     "$dest$prefix/share/concert/web" "$dest$prefix/share/concert" "$dest$prefix/share/doc/concert" "$dest$sysconfdir/nginx/concert" 2>/dev/null || true
   echo "uninstalled; kept the configuration in $dest$sysconfdir/concert"
   ;;

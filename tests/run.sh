@@ -90,6 +90,30 @@ browser() {
   return $rc
 }
 
+# The API description: @redocly/cli lints web/openapi.json, and
+# tests/api/validate.mjs checks every response the integration tests
+# received (build/test-logs/responses.jsonl) against it. Both pinned in
+# tests/api/package-lock.json.
+api() {
+  (cd tests/api && npm ci --no-audit --no-fund --loglevel=error >"$logs/npm-api.txt" 2>&1) ||
+    { cat "$logs/npm-api.txt"; echo "api: 0 passed, 1 failed"; return 1; }
+  local p=0 f=0 line
+  if tests/api/node_modules/.bin/redocly lint --config tests/api/redocly.yaml --format=stylish web/openapi.json >"$logs/openapi-lint.txt" 2>&1; then
+    echo "PASS redocly lint web/openapi.json: $(grep -Eo 'no errors|Woohoo.*' "$logs/openapi-lint.txt" | head -1)"
+    p=$((p + 1))
+  else
+    echo "FAIL redocly lint web/openapi.json:"; tail -n 30 "$logs/openapi-lint.txt"
+    f=$((f + 1))
+  fi
+  node tests/api/validate.mjs web/openapi.json "$logs/responses.jsonl" >"$logs/api-validate.txt" 2>&1 || true
+  cat "$logs/api-validate.txt"
+  line=$(grep -E '^validate: [0-9]+ passed, [0-9]+ failed$' "$logs/api-validate.txt" || echo "validate: 0 passed, 1 failed")
+  p=$((p + $(echo "$line" | awk '{print $2}')))
+  f=$((f + $(echo "$line" | awk '{print $4}')))
+  echo "api: $p passed, $f failed"
+  [ "$f" -eq 0 ]
+}
+
 suite unit cpputest unit build/unit_tests
 suite layers tests/layers.sh
 echo "(fuzzing: ${FUZZ_SECONDS:-20} s per target)"
@@ -129,9 +153,11 @@ while [ ! -e "$state/ready" ]; do
 done
 
 suite integration cpputest integration env CONCERT_TEST_URL="http://127.0.0.1:$http_port" \
+  CONCERT_TEST_RESPONSE_LOG="$logs/responses.jsonl" \
   CONCERT_TEST_URL_B="http://127.0.0.1:$second_http_port" CONCERT_TEST_STATE="$state" \
-  CONCERT_TEST_REDIS_PORT="$redis_port" CONCERT_TEST_STACK="$root/scripts/stack.sh" \
+  CONCERT_TEST_REDIS_PORT="$redis_port" CONCERT_TEST_DB_PORT="$db_port" CONCERT_TEST_STACK="$root/scripts/stack.sh" \
   timeout 900 build/integration_tests
+suite api api
 suite upstream upstream_check
 suite ops tests/ops/run.sh "$state"
 suite browser browser

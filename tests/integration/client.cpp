@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <sys/wait.h>
+
+#include <CppUTest/Utest.h>
 
 #include "base/text.hpp"
 
@@ -47,6 +50,55 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
         if (!inserted) it->second += ", " + value;
     }
     return size * count;
+}
+
+// Appends one received response to $CONCERT_TEST_RESPONSE_LOG (JSON lines),
+// which tests/api/validate.mjs checks against web/openapi.json after the
+// run. One write() per line with O_APPEND, so forked racers can share it.
+// method and target are "" when the request line was not HTTP.
+void log_response(const std::string& method, const std::string& target, const Reply& reply, bool raw_socket) {
+    static const char* path = std::getenv("CONCERT_TEST_RESPONSE_LOG");
+    if (path == nullptr || *path == '\0' || reply.status == 0) return;
+    concert::JsonPtr line(cJSON_CreateObject());
+    UtestShell* test = UtestShell::getCurrent();
+    std::string name = test == nullptr ? "" : std::string(test->getGroup().asCharString()) + "." + test->getName().asCharString();
+    cJSON_AddStringToObject(line.get(), "test", name.c_str());
+    cJSON_AddStringToObject(line.get(), "method", method.c_str());
+    cJSON_AddStringToObject(line.get(), "target", target.c_str());
+    cJSON_AddBoolToObject(line.get(), "rawSocket", raw_socket);
+    cJSON_AddNumberToObject(line.get(), "status", static_cast<double>(reply.status));
+    cJSON* headers = cJSON_AddObjectToObject(line.get(), "headers");
+    for (const auto& [name_, value] : reply.headers) cJSON_AddStringToObject(headers, name_.c_str(), value.c_str());
+    cJSON_AddStringToObject(line.get(), "body", reply.body.c_str());
+    char* text = cJSON_PrintUnformatted(line.get());
+    std::string out = std::string(text) + "\n";
+    cJSON_free(text);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    ssize_t written = write(fd, out.data(), out.size());
+    (void)written;
+    close(fd);
+}
+
+// The first response in what a raw connection received: status line,
+// headers (lower-case names) and the body its Content-Length gives (or the rest).
+Reply parse_raw_response(const std::string& out) {
+    Reply reply;
+    std::size_t end = out.find("\r\n\r\n");
+    if (out.compare(0, 5, "HTTP/") != 0 || end == std::string::npos) return reply;
+    std::size_t space = out.find(' ');
+    reply.status = std::atol(out.c_str() + space + 1);
+    std::size_t at = out.find("\r\n") + 2;
+    while (at < end) {
+        std::size_t eol = out.find("\r\n", at);
+        std::string line = out.substr(at, eol - at) + "\r\n";
+        on_header(line.data(), 1, line.size(), &reply.headers);
+        at = eol + 2;
+    }
+    std::string rest = out.substr(end + 4);
+    auto length = reply.headers.find("content-length");
+    reply.body = length == reply.headers.end() ? rest : rest.substr(0, std::stoul(length->second));
+    return reply;
 }
 
 }  // namespace
@@ -90,6 +142,7 @@ Reply request_on(int instance, const std::string& method, const std::string& pat
     if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
+    log_response(method, path, reply, false);
     return reply;
 }
 
@@ -98,6 +151,7 @@ std::string base_url_b() { return env_or("CONCERT_TEST_URL_B", "http://127.0.0.1
 std::string state_dir() { return env_or("CONCERT_TEST_STATE", "var/test"); }
 std::string stack_script() { return env_or("CONCERT_TEST_STACK", "scripts/stack.sh"); }
 int redis_port() { return std::atoi(env_or("CONCERT_TEST_REDIS_PORT", "26379").c_str()); }
+int db_port() { return std::atoi(env_or("CONCERT_TEST_DB_PORT", "23306").c_str()); }
 
 std::vector<std::string> in_processes(int n, const std::function<std::string(int)>& fn) {
     std::vector<std::pair<pid_t, int>> children;
@@ -306,6 +360,17 @@ std::string raw(const std::string& request) {
     ssize_t n;
     while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
     close(fd);
+    // "METHOD TARGET HTTP/1.x" or nothing: the validator then knows only that
+    // the request was not one the document describes.
+    std::string method, target;
+    std::size_t eol = request.find("\r\n");
+    std::string line = request.substr(0, eol);
+    std::size_t s1 = line.find(' '), s2 = line.rfind(' ');
+    if (s1 != std::string::npos && s2 > s1 && line.compare(s2 + 1, 7, "HTTP/1.") == 0) {
+        method = line.substr(0, s1);
+        target = line.substr(s1 + 1, s2 - s1 - 1);
+    }
+    log_response(method, target, parse_raw_response(out), true);
     return out;
 }
 

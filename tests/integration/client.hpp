@@ -35,6 +35,7 @@ std::string base_url_b();    // CONCERT_TEST_URL_B
 std::string state_dir();     // CONCERT_TEST_STATE
 std::string stack_script();  // scripts/stack.sh
 int redis_port();            // CONCERT_TEST_REDIS_PORT
+int db_port();               // CONCERT_TEST_DB_PORT
 
 // Runs fn(0..n-1) in n forked processes at once and returns what each
 // returned, in index order: races between processes, not threads. fn must

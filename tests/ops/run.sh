@@ -176,15 +176,16 @@ burst() {
   pids+=($!)
   for _ in $(seq 50); do [ -S "$tmp/sock/$handler.sock" ] && break; sleep 0.1; done
   for i in $(seq "$n"); do
-    curl -s -o "$tmp/$handler.$i" -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' \
-      "http://127.0.0.1:$port$path" -d "$body"
+    curl -s -o "$tmp/$handler.$i" -D "$tmp/$handler.$i.headers" -w '%{http_code}\n' -X POST \
+      -H 'Content-Type: application/json' "http://127.0.0.1:$port$path" -d "$body"
   done >"$tmp/$handler.codes"
   local limited handled
   limited=$(grep -c '^429$' "$tmp/$handler.codes")
   handled=$(grep -c "^$status\$" "$tmp/$handler.codes")
   echo "$n requests to $path from one address at once: $handled reached the handler, $limited got 429"
   [ "$handled" -ge "$min" ] && [ "$handled" -le "$max" ] && [ $((limited + handled)) -eq "$n" ] &&
-    grep -q '"statusCode":429,"message":"Too many requests, slow down","error":"Too Many Requests"' "$tmp/$handler".[0-9]*
+    grep -q '"statusCode":429,"message":"Too many requests, slow down","error":"Too Many Requests"' "$tmp/$handler".[0-9]* &&
+    grep -qi '^Retry-After: 1' "$tmp/$handler".*.headers && grep -qi '^X-Request-Id: ' "$tmp/$handler".*.headers
 }
 
 # Token issue: 5 a second per address, bursts of 20.
@@ -231,6 +232,19 @@ pools_without_tokens_need_no_secret() {
   [ "$total" -ge 3 ] && [ "$served" -eq "$total" ]
 }
 
+# /docs and the API description come from the installed files (no npm on a
+# production host): the page, both Swagger UI files, the document itself.
+docs_from_install() {
+  local base=http://127.0.0.1:$port code
+  for path in /docs /docs/docs.js /docs/swagger-ui-bundle.js /docs/swagger-ui.css /api/v1/openapi.json; do
+    code=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$base$path")
+    echo "GET $path -> $code"
+    case "$code" in 200*) ;; *) return 1 ;; esac
+  done
+  curl -s "$base/api/v1/openapi.json" | cmp - "$root/web/openapi.json" || { echo "served document differs from web/openapi.json"; return 1; }
+  test -f "$prefix/share/concert/web/node_modules/swagger-ui-dist/LICENSE" || { echo "Swagger UI's LICENSE not installed"; return 1; }
+}
+
 uninstall_leaves_config_only() {
   PREFIX=$prefix SYSCONFDIR=$etc "$root/scripts/install.sh" uninstall
   local left
@@ -244,12 +258,13 @@ check units_verify units_verify
 check production_nginx_config production_nginx_config
 if start_production_nginx; then
   check socket_activation socket_activation
+  check docs_from_install docs_from_install
   check restart_under_load restart_under_load
   check rate_limit rate_limit
   check signup_rate_limit signup_rate_limit
 else
   echo "FAIL production nginx did not start"; cat "$tmp/log/main-error.log"
-  failed=$((failed + 4))
+  failed=$((failed + 5))
 fi
 check weak_secret_is_refused weak_secret_is_refused
 check pools_without_tokens_need_no_secret pools_without_tokens_need_no_secret

@@ -1,0 +1,64 @@
+// /docs in a real browser (Debian's chromium through playwright-core): Swagger
+// UI renders every operation of /api/v1/openapi.json, loads nothing from
+// another host, and breaks no rule of the page's Content-Security-Policy.
+// Screenshot: $SCREENSHOT_DIR/docs.png.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.CONCERT_TEST_URL || 'http://127.0.0.1:18080';
+const SHOTS = process.env.SCREENSHOT_DIR || 'build/test-logs/screenshots';
+
+let browser;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync',
+      '--disable-background-networking', '--disable-component-update'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('/docs renders every operation of the API description from this host only', async () => {
+  const doc = await (await fetch(`${BASE}/api/v1/openapi.json`)).json();
+  const operations = Object.values(doc.paths).reduce(
+    (n, item) => n + ['get', 'put', 'post', 'delete', 'patch'].filter((m) => item[m]).length, 0);
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  const requested = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('request', (r) => requested.push(r.url()));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+
+  const response = await page.goto(`${BASE}/docs`);
+  assert.equal(response.status(), 200);
+  await page.locator('.opblock').first().waitFor({ timeout: 15000 });
+  assert.equal(await page.locator('.opblock').count(), operations);
+  assert.match(await page.locator('.info .title').innerText(), /Concert/);
+  await page.screenshot({ path: `${SHOTS}/docs.png`, fullPage: false });
+
+  // Open one operation: its responses, with the contract's error body, render.
+  const pay = page.locator('.opblock-post', { hasText: '/api/v1/payments' });
+  await pay.locator('.opblock-summary').click();
+  await pay.locator('.responses-table').waitFor();
+  const statuses = await pay.locator('.responses-table .response-col_status').allInnerTexts();
+  for (const status of ['200', '400', '402', '409']) assert.ok(statuses.some((s) => s.trim().startsWith(status)), `${status} in ${statuses}`);
+
+  await pay.screenshot({ path: `${SHOTS}/docs-payments.png` });
+
+  const foreign = requested.filter((u) => !u.startsWith(BASE) && !u.startsWith('data:'));
+  assert.deepEqual(foreign, [], 'requests to other hosts');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
