@@ -124,11 +124,12 @@ build/bench/load: $(REL)/bench/load.o
 build/%: $(REL)/tests/tools/%.o
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
 
-# Swagger UI for /docs, from npm, pinned by web/package-lock.json.
-WEB_ASSETS := web/node_modules/swagger-ui-dist/swagger-ui-bundle.js
+# Swagger UI for /docs and uPlot for the dashboard, from npm, pinned by
+# web/package-lock.json.
+WEB_ASSETS := web/node_modules/.package-lock.json
 
 $(WEB_ASSETS): web/package.json web/package-lock.json
-	@$(if $(Q),echo "  NPM     web/ (swagger-ui-dist)")
+	@$(if $(Q),echo "  NPM     web/ (swagger-ui-dist, uplot)")
 	$(Q)cd web && npm ci --no-audit --no-fund --loglevel=error
 	$(Q)touch $@
 

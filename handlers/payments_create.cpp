@@ -29,6 +29,7 @@
 
 #include "base/crypto.hpp"
 #include "base/json.hpp"
+#include "base/metrics.hpp"
 #include "base/text.hpp"
 #include "base/log.hpp"
 #include "base/uuid.hpp"
@@ -225,6 +226,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     std::string payment_id;  // of the attempt that paid, for the log
     TicketClaim ticket(deps.redis, {auth.concert_id, auth.ticket, auth.user_id});
     auto admit = [&] { return ticket.claim(deps.db, keyed); };
+    std::int64_t paid_total = 0;  // what the committed attempt debited
     auto pay = [&](int) -> std::optional<concert::Response> {
         State s = read_state(deps.db, ids, auth.user_id);
         std::vector<concert::PaymentLookup> lookups;
@@ -292,11 +294,13 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         for (const std::string& id : ids) cJSON_AddItemToArray(paid_ids, cJSON_CreateString(id.c_str()));
         concert::add_string(out.get(), "userId", auth.user_id);
         concert::add_int(out.get(), "amount", total);
+        paid_total = total;
         concert::add_string(out.get(), "status", "COMPLETED");
         concert::add_string(out.get(), "paidAt", concert::iso_instant(s.now));
         return concert::json_response(200, concert::to_text(out.get()));
     };
     concert::Written paid = concert::idempotent_write(deps.db, keyed, "payment", kAttempts, admit, pay);
+    if (paid.committed) concert::metrics::payment(static_cast<std::int64_t>(ids.size()), paid_total);
 
     // Only the request that paid ends the token (a replay's token may be a
     // newer one). If Redis fails now the payment stands and the token stays

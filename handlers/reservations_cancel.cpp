@@ -9,6 +9,7 @@
 // got there first wins, and this one reads again and answers accordingly.
 
 #include "base/json.hpp"
+#include "base/metrics.hpp"
 #include "rules/catalog.hpp"
 #include "rules/holds.hpp"
 #include "runtime/serve.hpp"
@@ -75,6 +76,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
             return std::nullopt;
         }
         deps.db.commit();
+        concert::metrics::hold_cancelled();
         return concert::json_response(204, "");
     });
 }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "base/json.hpp"
+#include "base/metrics.hpp"
 #include "base/uuid.hpp"
 #include "rules/catalog.hpp"
 #include "rules/holds.hpp"
@@ -140,6 +141,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
             st.setString(5, seat.expires_at);
         });
         deps.db.commit();
+        concert::metrics::hold_made();
 
         concert::JsonPtr out = concert::new_object();
         concert::add_string(out.get(), "reservationId", reservation_id);

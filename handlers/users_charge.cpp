@@ -11,6 +11,7 @@
 #include <string>
 
 #include "base/json.hpp"
+#include "base/metrics.hpp"
 #include "rules/catalog.hpp"
 #include "rules/money.hpp"
 #include "rules/users.hpp"
@@ -77,7 +78,9 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
         concert::add_string(out.get(), "chargedAt", concert::iso_instant(now));
         return concert::json_response(200, concert::to_text(out.get()));
     };
-    return concert::idempotent_write(deps.db, keyed, "charge", kAttempts, admit, charge).response;
+    concert::Written charged = concert::idempotent_write(deps.db, keyed, "charge", kAttempts, admit, charge);
+    if (charged.committed) concert::metrics::charge(amount);
+    return charged.response;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ packages=(
   chromium                                  # browser tests (driven by playwright-core from npm)
   clang libclang-rt-14-dev                  # libFuzzer targets
   wrk gnuplot-nox jq                        # make bench: load, chart, report
+  prometheus                                # tests: promtool checks GET /metrics (the server is not started)
 )
 # Node.js for the browser tests: the machine's own if it has one, else Debian's.
 command -v node >/dev/null || packages+=(nodejs npm)

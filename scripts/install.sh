@@ -24,9 +24,10 @@ units=$dest$sysconfdir/systemd/system
 
 # What nginx serves from share/concert/web: the booking page, the API
 # description, /docs and the two Swagger UI files (npm, web/package-lock.json).
-web_files=(index.html app.js app.css openapi.json docs.html docs.js
+web_files=(index.html app.js app.css openapi.json docs.html docs.js dashboard.html dashboard.js dashboard.css
   node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css
-  node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE)
+  node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE
+  node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE)
 
 handlers=()
 for bin in "$root"/bin/*; do
@@ -54,6 +55,7 @@ files() {  # every installed path except the configuration
   echo "$dest$sysconfdir/nginx/sites-available/concert.conf"
   echo "$dest$sysconfdir/nginx/concert/routes.conf"
   echo "$dest$sysconfdir/nginx/concert/api.conf"
+  echo "$dest$sysconfdir/nginx/concert/metrics.conf"
 }
 
 case "$action" in
@@ -77,7 +79,7 @@ install)
   done
   fill "$root/systemd/concert.target.in" >"$units/concert.target"
   fill "$root/nginx/concert.conf" >"$dest$sysconfdir/nginx/sites-available/concert.conf"
-  install -m 0644 "$root/nginx/routes.conf" "$root/nginx/api.conf" "$dest$sysconfdir/nginx/concert/"
+  install -m 0644 "$root/nginx/routes.conf" "$root/nginx/api.conf" "$root/nginx/metrics.conf" "$dest$sysconfdir/nginx/concert/"
   # The configuration is written once, with a fresh token secret, and never
   # overwritten: it is the operator's from then on.
   env_file=$dest$sysconfdir/concert/concert.env
@@ -96,7 +98,8 @@ install)
 uninstall)
   files | while read -r f; do rm -f "$f"; done
   rmdir "$dest$prefix/lib/concert/handlers" "$dest$prefix/lib/concert" "$dest$prefix/share/concert/sql" \
-    "$dest$prefix/share/concert/web/node_modules/swagger-ui-dist" "$dest$prefix/share/concert/web/node_modules" \
+    "$dest$prefix/share/concert/web/node_modules/swagger-ui-dist" "$dest$prefix/share/concert/web/node_modules/uplot/dist" \
+    "$dest$prefix/share/concert/web/node_modules/uplot" "$dest$prefix/share/concert/web/node_modules" \
     "$dest$prefix/share/concert/web" "$dest$prefix/share/concert" "$dest$prefix/share/doc/concert" "$dest$sysconfdir/nginx/concert" 2>/dev/null || true
   echo "uninstalled; kept the configuration in $dest$sysconfdir/concert"
   ;;

@@ -10,6 +10,8 @@
 # Options (defaults are `make run`'s):
 #   --state DIR        state directory (var)
 #   --http-port N      nginx port (8080)
+#   --metrics-port N   the internal listener: /metrics and the dashboard
+#                      (9180; the second instance's is N+1)
 #   --db-port N        MariaDB TCP port (13306)
 #   --redis-port N     Redis TCP port (16379)
 #   --workers N        worker processes per handler pool (2)
@@ -28,6 +30,7 @@ command=${1:-run}
 
 state=$root/var
 http_port=8080
+metrics_port=9180
 db_port=13306
 redis_port=16379
 workers=2
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --state) state=$2; shift 2 ;;
     --http-port) http_port=$2; shift 2 ;;
+    --metrics-port) metrics_port=$2; shift 2 ;;
     --db-port) db_port=$2; shift 2 ;;
     --redis-port) redis_port=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
@@ -214,12 +218,15 @@ CONCERT_TOKEN_SECRET=$(cat "$state/token-secret")
 export CONCERT_WORKERS=$workers
 export CONCERT_SOCKET_MODE=0666
 
-# start_instance NAME RUN_DIR HTTP_PORT: one pool per binary in bin/ (except
-# concertctl) listening in RUN_DIR, and an nginx in front of them.
+# start_instance NAME RUN_DIR HTTP_PORT METRICS_PORT: one pool per binary in
+# bin/ (except concertctl) listening in RUN_DIR, each counting into
+# RUN_DIR/metrics, and an nginx in front of them: the API on HTTP_PORT,
+# /metrics and the dashboard on METRICS_PORT.
 start_instance() {
-  local instance=$1 dir=$2 port=$3 prefix=$state/nginx-$1
-  mkdir -p "$dir" "$prefix"
+  local instance=$1 dir=$2 port=$3 mport=$4 prefix=$state/nginx-$1
+  mkdir -p "$dir" "$prefix" "$dir/metrics"
   chmod 755 "$dir"
+  rm -f "$dir"/metrics/*.metrics
   local bins=("$root"/bin/*) bench_include=""
   if [ "$bench" -eq 1 ]; then
     bins+=("$root/build/bench/ping")
@@ -230,22 +237,23 @@ start_instance() {
     name=$(basename "$bin")
     [ "$name" = concertctl ] && continue
     rm -f "$dir/$name.sock"
-    CONCERT_LISTEN="$dir/$name.sock" "$bin" 2>>"$logs/$instance-$name.log" &
+    CONCERT_LISTEN="$dir/$name.sock" CONCERT_METRICS_DIR="$dir/metrics" "$bin" 2>>"$logs/$instance-$name.log" &
     handler_pids+=($!)
     echo $! >"$dir/$name.pid"
     wait_for "$name" $! 10 test -S "$dir/$name.sock"
   done
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@RUN@|$dir|g" -e "s|@LOG@|$logs|g" -e "s|@INSTANCE@|$instance|g" -e "s|@ROOT@|$root|g" \
-    -e "s|@HTTP_PORT@|$port|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" -e "s|@BENCH_INCLUDE@|$bench_include|g" \
+    -e "s|@HTTP_PORT@|$port|g" -e "s|@METRICS_PORT@|$mport|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" -e "s|@BENCH_INCLUDE@|$bench_include|g" \
     "$root/nginx/local.conf.in" >"$prefix/nginx.conf"
   nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$logs/$instance-nginx-error.log" &
   nginx_pids+=($!)
   wait_for nginx $! 20 curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz"
 }
-start_instance a "$run" "$http_port"
-[ -n "$second_http_port" ] && start_instance b "$state/run-b" "$second_http_port"
+start_instance a "$run" "$http_port" "$metrics_port"
+[ -n "$second_http_port" ] && start_instance b "$state/run-b" "$second_http_port" $((metrics_port + 1))
 
 log "ready: http://127.0.0.1:$http_port${second_http_port:+ and :$second_http_port} (state in $state, logs in $logs)"
+log "metrics and the operators' dashboard: http://127.0.0.1:$metrics_port/ (/metrics for Prometheus)"
 [ -n "$ready_file" ] && touch "$ready_file"
 
 # Serve until told to stop; a part that dies ends the stack, loudly. (Ctrl-C

@@ -83,7 +83,7 @@ browser() {
     { cat "$logs/npm.txt"; echo "browser: 0 passed, 1 failed"; return 1; }
   local out=$logs/browser-tap.txt rc=0
   CONCERT_TEST_URL="http://127.0.0.1:$http_port" CONCERT_TEST_STATE="$state" CONCERT_TEST_REDIS_PORT="$redis_port" \
-    SCREENSHOT_DIR="$logs/screenshots" timeout 600 node --test --test-reporter=tap tests/browser/ >"$out" 2>&1 || rc=$?
+    CONCERT_TEST_METRICS_URL="http://127.0.0.1:$metrics_port" SCREENSHOT_DIR="$logs/screenshots" timeout 600 node --test --test-reporter=tap tests/browser/ >"$out" 2>&1 || rc=$?
   grep -E '^(not )?ok ' "$out" || true
   echo "browser: $(grep -Eo '^# pass [0-9]+' "$out" | grep -Eo '[0-9]+' || echo 0) passed," \
     "$(grep -Eo '^# fail [0-9]+' "$out" | grep -Eo '[0-9]+' || echo 0) failed"
@@ -124,6 +124,7 @@ state=$(mktemp -d /tmp/concert-test.XXXXXX)
 chmod 755 "$state"
 http_port=${TEST_HTTP_PORT:-18080}
 second_http_port=${TEST_SECOND_HTTP_PORT:-18081}
+metrics_port=${TEST_METRICS_PORT:-18090}  # the second instance's is one more
 db_port=${TEST_DB_PORT:-23306}
 redis_port=${TEST_REDIS_PORT:-26379}
 stack_pid=
@@ -137,7 +138,7 @@ finish() {
 }
 trap finish EXIT
 
-scripts/stack.sh run --state "$state" --http-port "$http_port" --db-port "$db_port" \
+scripts/stack.sh run --state "$state" --http-port "$http_port" --metrics-port "$metrics_port" --db-port "$db_port" \
   --redis-port "$redis_port" --second-http-port "$second_http_port" --workers 2 --ephemeral --ready-file "$state/ready" \
   >"$logs/stack.txt" 2>&1 &
 stack_pid=$!
@@ -153,7 +154,7 @@ while [ ! -e "$state/ready" ]; do
 done
 
 suite integration cpputest integration env CONCERT_TEST_URL="http://127.0.0.1:$http_port" \
-  CONCERT_TEST_RESPONSE_LOG="$logs/responses.jsonl" \
+  CONCERT_TEST_RESPONSE_LOG="$logs/responses.jsonl" CONCERT_TEST_METRICS_URL="http://127.0.0.1:$metrics_port" \
   CONCERT_TEST_URL_B="http://127.0.0.1:$second_http_port" CONCERT_TEST_STATE="$state" \
   CONCERT_TEST_REDIS_PORT="$redis_port" CONCERT_TEST_DB_PORT="$db_port" CONCERT_TEST_STACK="$root/scripts/stack.sh" \
   timeout 900 build/integration_tests

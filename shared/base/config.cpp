@@ -45,6 +45,7 @@ Config config_from_env(const EnvLookup& lookup) {
     read_string(env, "CONCERT_LISTEN", c.listen);
     read_int(env, "CONCERT_SOCKET_MODE", 8, 0, 0777, c.socket_mode);
     read_int(env, "CONCERT_LOG_SLOWER_THAN_MS", 10, 0, 3600000, c.log_slower_than_ms);
+    read_string(env, "CONCERT_METRICS_DIR", c.metrics_dir);
     return c;
 }
 

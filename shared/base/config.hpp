@@ -24,6 +24,7 @@ struct Config {
     std::string listen;                             // CONCERT_LISTEN: socket path; empty = inherited
     int socket_mode = 0660;                         // CONCERT_SOCKET_MODE (octal) for CONCERT_LISTEN
     int log_slower_than_ms = 250;                   // CONCERT_LOG_SLOWER_THAN_MS: 0 logs every request
+    std::string metrics_dir;                        // CONCERT_METRICS_DIR: pools' counters; empty = none kept
 };
 
 // Thrown for a variable whose value is not acceptable; the message names it.

@@ -113,7 +113,8 @@ std::string render(const Response& response) {
     std::string out = "Status: " + std::to_string(response.status) + " " +
                       reason_phrase(response.status) + "\r\n";
     if (response.status != 204) {
-        out += "Content-Type: application/json\r\nContent-Length: " + std::to_string(response.body.size()) + "\r\n";
+        out += "Content-Type: " + response.content_type + "\r\nContent-Length: " + std::to_string(response.body.size()) +
+               "\r\n";
     }
     for (const auto& [name, value] : response.headers) {
         out += name + ": " + value + "\r\n";

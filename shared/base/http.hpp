@@ -42,6 +42,7 @@ struct Response {
     int status = 200;
     std::string body;  // JSON text, or empty (e.g. 204)
     std::vector<std::pair<std::string, std::string>> headers;
+    std::string content_type = "application/json";
 };
 
 Response json_response(int status, std::string body);

@@ -64,6 +64,8 @@ struct QueueStats {
     std::int64_t waiting = 0;
     std::int64_t active = 0;
     std::int64_t admitted_last_minute = 0;
+    bool paused = false;        // queue.paused, the room's own or the global one
+    std::int64_t capacity = 0;  // queue.capacity, likewise
 };
 
 // Whole seconds until a ticket at 'position' is admitted, at the rate of the

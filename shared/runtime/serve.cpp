@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/log.hpp"
+#include "base/metrics.hpp"
 
 namespace concert {
 
@@ -97,6 +98,7 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
     // line only where it has something to say: a 5xx, or a slow request.
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - started).count();
+    metrics::request_done(response.status, micros);
     if (response.status < 500 && micros < std::int64_t{deps.config.log_slower_than_ms} * 1000) return;
     log_line(std::string(name) + " " + request.method + " " + request.path + " " +
              std::to_string(response.status) + " " + std::to_string(micros) + "us rid=" +
@@ -110,11 +112,12 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
 // (SO_RCVTIMEO on the listening socket), so an idle worker notices a stop
 // within a second too — it never sits in accept() while its pool restarts.
 [[noreturn]] void worker_main(int listen_fd, const Config& config, Handler handler, const char* name,
-                              pid_t master) {
+                              pid_t master, int slot) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the pool's master
     sigset_t stops = stop_signals();
     sigprocmask(SIG_SETMASK, &stops, nullptr);  // only the stop signals, and those for good
     if (getppid() != master) _exit(0);  // the master died before prctl took effect
+    metrics::use_slot(slot);  // the slot of the worker this one replaces, if any: counts go on
 
     Db db(config);
     Redis redis(config);
@@ -152,10 +155,10 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
     _exit(0);
 }
 
-pid_t spawn(int listen_fd, const Config& config, Handler handler, const char* name) {
+pid_t spawn(int listen_fd, const Config& config, Handler handler, const char* name, int slot) {
     pid_t master = getpid();
     pid_t pid = fork();
-    if (pid == 0) worker_main(listen_fd, config, handler, name, master);
+    if (pid == 0) worker_main(listen_fd, config, handler, name, master, slot);
     if (pid < 0) log_line(std::string(name) + ": fork failed: " + std::strerror(errno));
     return pid;
 }
@@ -187,8 +190,9 @@ int serve(const char* name, Handler handler, ConfigCheck check) {
     sigaddset(&signals, SIGCHLD);
     sigprocmask(SIG_BLOCK, &signals, nullptr);
 
+    metrics::open_pool(config.metrics_dir, name, config.workers);
     std::vector<pid_t> workers;
-    for (int i = 0; i < config.workers; ++i) workers.push_back(spawn(listen_fd, config, handler, name));
+    for (int i = 0; i < config.workers; ++i) workers.push_back(spawn(listen_fd, config, handler, name, i));
     log_line(std::string(name) + ": serving with " + std::to_string(config.workers) + " workers");
 
     bool stopping = false;
@@ -199,19 +203,20 @@ int serve(const char* name, Handler handler, ConfigCheck check) {
         int status = 0;
         pid_t dead;
         while (!stopping && (dead = waitpid(-1, &status, WNOHANG)) > 0) {
-            for (pid_t& pid : workers) {
+            for (std::size_t slot = 0; slot < workers.size(); ++slot) {
+                pid_t& pid = workers[slot];
                 if (pid != dead) continue;
                 log_line(std::string(name) + ": worker " + std::to_string(dead) +
                          (WIFSIGNALED(status) ? " killed by signal " + std::to_string(WTERMSIG(status))
                                               : " exited " + std::to_string(WEXITSTATUS(status))) +
                          ", replacing it");
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));  // no fork storm
-                pid = spawn(listen_fd, config, handler, name);
+                pid = spawn(listen_fd, config, handler, name, static_cast<int>(slot));
             }
         }
         // A slot whose fork failed (-1) is tried again on every tick.
-        for (pid_t& pid : workers) {
-            if (!stopping && pid < 0) pid = spawn(listen_fd, config, handler, name);
+        for (std::size_t slot = 0; slot < workers.size(); ++slot) {
+            if (!stopping && workers[slot] < 0) workers[slot] = spawn(listen_fd, config, handler, name, static_cast<int>(slot));
         }
     }
 

@@ -4,6 +4,7 @@
 #include <cppconn/statement.h>
 
 #include "base/log.hpp"
+#include "base/metrics.hpp"
 
 namespace concert {
 
@@ -51,6 +52,7 @@ bool is_connection_error(const sql::SQLException& e) {
 }
 
 Unavailable Db::unavailable(const sql::SQLException& e) {
+    metrics::db_error();
     log_line("db: unavailable (" + std::to_string(e.getErrorCode()) + ", " + std::string(e.getSQLState()) +
              "): " + e.what());
     return Unavailable("Database unavailable");

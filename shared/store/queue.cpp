@@ -301,7 +301,8 @@ const Script& stats_script() {
     static const Script script(prelude() + R"lua(
 admit()
 return {tonumber(redis.call('GET', K_SEQ) or '0'), tonumber(redis.call('GET', K_TOTAL) or '0'),
-        redis.call('ZCARD', K_WAITING), redis.call('ZCARD', K_ACTIVE), redis.call('ZCARD', K_ADMITS)}
+        redis.call('ZCARD', K_WAITING), redis.call('ZCARD', K_ACTIVE), redis.call('ZCARD', K_ADMITS),
+        paused, capacity}
 )lua");
     return script;
 }
@@ -474,7 +475,8 @@ std::vector<std::int64_t> queue_rooms(Redis& redis) {
 QueueStats queue_stats(Redis& redis, std::int64_t concert_id) {
     ReplyPtr reply = run(redis, stats_script(), concert_id, {});
     return QueueStats{integer_at(reply.get(), 0), integer_at(reply.get(), 1), integer_at(reply.get(), 2),
-                      integer_at(reply.get(), 3), integer_at(reply.get(), 4)};
+                      integer_at(reply.get(), 3), integer_at(reply.get(), 4), integer_at(reply.get(), 5) == 1,
+                      integer_at(reply.get(), 6)};
 }
 
 }  // namespace concert

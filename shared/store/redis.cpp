@@ -6,13 +6,17 @@
 #include "base/crypto.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
+#include "base/metrics.hpp"
 #include "base/text.hpp"
 
 namespace concert {
 
 namespace {
 
-Unavailable unavailable() { return Unavailable("Redis unavailable"); }
+Unavailable unavailable() {
+    metrics::redis_error();
+    return Unavailable("Redis unavailable");
+}
 
 }  // namespace
 

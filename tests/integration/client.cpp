@@ -112,12 +112,13 @@ Reply request(const std::string& method, const std::string& path, const std::str
     return request_on(0, method, path, body, headers, timeout_ms);
 }
 
-Reply request_on(int instance, const std::string& method, const std::string& path, const std::string& body,
-                 const std::vector<std::string>& headers, long timeout_ms) {
+namespace {
+
+Reply perform(const std::string& method, const std::string& url, const std::string& body,
+              const std::vector<std::string>& headers, long timeout_ms) {
     Reply reply;
     CURL* curl = curl_easy_init();
     if (curl == nullptr) return reply;
-    std::string url = (instance == 0 ? base_url() : base_url_b()) + path;
     curl_slist* list = nullptr;
     bool typed = false;
     for (const std::string& h : headers) {
@@ -142,11 +143,22 @@ Reply request_on(int instance, const std::string& method, const std::string& pat
     if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
+    return reply;
+}
+
+}  // namespace
+
+Reply request_on(int instance, const std::string& method, const std::string& path, const std::string& body,
+                 const std::vector<std::string>& headers, long timeout_ms) {
+    Reply reply = perform(method, (instance == 0 ? base_url() : base_url_b()) + path, body, headers, timeout_ms);
     log_response(method, path, reply, false);
     return reply;
 }
 
+Reply get_url(const std::string& url, long timeout_ms) { return perform("GET", url, "", {}, timeout_ms); }
+
 std::string base_url() { return env_or("CONCERT_TEST_URL", "http://127.0.0.1:18080"); }
+std::string metrics_url() { return env_or("CONCERT_TEST_METRICS_URL", "http://127.0.0.1:18090"); }
 std::string base_url_b() { return env_or("CONCERT_TEST_URL_B", "http://127.0.0.1:18081"); }
 std::string state_dir() { return env_or("CONCERT_TEST_STATE", "var/test"); }
 std::string stack_script() { return env_or("CONCERT_TEST_STACK", "scripts/stack.sh"); }

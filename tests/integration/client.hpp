@@ -30,7 +30,12 @@ Reply request(const std::string& method, const std::string& path, const std::str
 Reply request_on(int instance, const std::string& method, const std::string& path, const std::string& body = "",
                  const std::vector<std::string>& headers = {}, long timeout_ms = 10000);
 
+// A GET of any URL (the internal metrics listener, say), not logged for the
+// API description's check: it is not an API response.
+Reply get_url(const std::string& url, long timeout_ms = 10000);
+
 std::string base_url();      // CONCERT_TEST_URL
+std::string metrics_url();   // CONCERT_TEST_METRICS_URL: the internal listener of the first instance
 std::string base_url_b();    // CONCERT_TEST_URL_B
 std::string state_dir();     // CONCERT_TEST_STATE
 std::string stack_script();  // scripts/stack.sh

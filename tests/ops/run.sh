@@ -15,6 +15,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 state=$1
 port=${OPS_HTTP_PORT:-18095}
+metrics_port=${OPS_METRICS_PORT:-18096}
 tmp=$(mktemp -d /tmp/concert-ops.XXXXXX)
 chmod 755 "$tmp"
 mkdir -p "$tmp/sock" "$tmp/log" "$tmp/nginx"
@@ -84,7 +85,7 @@ units_verify() {
 # The installed production site, with its machine paths moved into $tmp,
 # wrapped in a minimal main configuration.
 production_nginx_config() {
-  sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e '/listen \[::\]:80;/d' \
+  sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e '/listen \[::\]:80;/d' -e "s|listen 127.0.0.1:9180;|listen 127.0.0.1:$metrics_port;|" \
     -e "s|/var/log/nginx|$tmp/log|g" -e "s|/run/concert|$tmp/sock|g" \
     "$etc/nginx/sites-available/concert.conf" >"$tmp/nginx/site.conf"
   cat >"$tmp/nginx/nginx.conf" <<EOF
@@ -232,6 +233,33 @@ pools_without_tokens_need_no_secret() {
   [ "$total" -ge 3 ] && [ "$served" -eq "$total" ]
 }
 
+# The installed site's internal listener: loopback only, /metrics from the
+# metrics pool (here under socket_holder, counting into its own directory)
+# in a format promtool accepts, the dashboard and its chart library from the
+# installed files; the public site answers 404 to /metrics.
+metrics_listener() {
+  local site=$etc/nginx/sites-available/concert.conf base=http://127.0.0.1:$metrics_port
+  [ "$(grep -c 'listen 127.0.0.1:9180;' "$site")" = 1 ] || { echo "no loopback metrics listener in $site"; return 1; }
+  mkdir -p "$tmp/metrics"
+  CONCERT_METRICS_DIR=$tmp/metrics "$root/build/socket_holder" "$tmp/sock/metrics.sock" -- "$root/bin/metrics" \
+    2>"$tmp/log/metrics.log" &
+  pids+=($!)
+  for _ in $(seq 50); do [ -S "$tmp/sock/metrics.sock" ] && break; sleep 0.1; done
+  curl -s "$base/metrics" >/dev/null
+  curl -s "$base/metrics" >"$tmp/metrics.txt"
+  promtool check metrics <"$tmp/metrics.txt" || { echo "promtool refused it"; return 1; }
+  grep -q '^concert_http_requests_total{handler="metrics",status="200"} 1$' "$tmp/metrics.txt" ||
+    { echo "the metrics pool did not count its first scrape"; grep requests_total "$tmp/metrics.txt"; return 1; }
+  local code
+  for path in / /dashboard.js /dashboard.css /uPlot.iife.min.js /uPlot.min.css; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$base$path")
+    [ "$code" = 200 ] || { echo "GET $path on the internal listener -> $code"; return 1; }
+  done
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")
+  echo "internal /metrics: $(wc -l <"$tmp/metrics.txt") lines, promtool OK; public /metrics -> $code"
+  [ "$code" = 404 ]
+}
+
 # /docs and the API description come from the installed files (no npm on a
 # production host): the page, both Swagger UI files, the document itself.
 docs_from_install() {
@@ -259,12 +287,13 @@ check production_nginx_config production_nginx_config
 if start_production_nginx; then
   check socket_activation socket_activation
   check docs_from_install docs_from_install
+  check metrics_listener metrics_listener
   check restart_under_load restart_under_load
   check rate_limit rate_limit
   check signup_rate_limit signup_rate_limit
 else
   echo "FAIL production nginx did not start"; cat "$tmp/log/main-error.log"
-  failed=$((failed + 5))
+  failed=$((failed + 6))
 fi
 check weak_secret_is_refused weak_secret_is_refused
 check pools_without_tokens_need_no_secret pools_without_tokens_need_no_secret
