@@ -5,14 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { BASE, REDIS_PORT, SHOTS, api, concertctl, day, launch } from './common.mjs';
 
-const BASE = process.env.CONCERT_TEST_URL || 'http://127.0.0.1:18080';
-const STATE = process.env.CONCERT_TEST_STATE || 'var/test';
-const REDIS_PORT = process.env.CONCERT_TEST_REDIS_PORT || '26379';
-const SHOTS = process.env.SCREENSHOT_DIR || 'build/test-logs/screenshots';
-const ROOT = new URL('../..', import.meta.url).pathname;
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 
@@ -20,16 +14,6 @@ let browser;
 
 const redis = (...args) => execFileSync('redis-cli', ['-p', REDIS_PORT, ...args]).toString().trim();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function concertctl(...args) {
-  return execFileSync(`${ROOT}/bin/concertctl`, args, {
-    env: { ...process.env, CONCERT_REDIS_PORT: REDIS_PORT, CONCERT_DB_URL: `unix://${STATE}/mysql-run/mysqld.sock` },
-  }).toString();
-}
-
-function day(offset) {
-  return new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
-}
 
 let concertCount = 0;
 // A concert of its own for each test, so tests never share seats.
@@ -39,14 +23,6 @@ function addConcert(seats, price) {
   const out = JSON.parse(concertctl('concert', 'add', '--name', name, '--dates', `${day(3)},${day(4)}`,
     '--seats', String(seats), '--price', String(price)));
   return { id: out.concertId, name, date: day(3) };
-}
-
-async function api(method, path, body, token) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const r = await fetch(`${BASE}/api/v1${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
 }
 
 // Settings are kept by handlers for up to a second: wait that long.
@@ -130,13 +106,7 @@ async function charge(page, amount) {
 }
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync',
-      '--disable-background-networking', '--disable-component-update'],
-  });
+  browser = await launch();
   redis('FLUSHDB');
   redis('HSET', '{q}:settings', 'queue.capacity', '1000');
   await sleep(1100);

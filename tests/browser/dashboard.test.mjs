@@ -5,51 +5,21 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-
-const BASE = process.env.CONCERT_TEST_URL || 'http://127.0.0.1:18080';
-const METRICS = process.env.CONCERT_TEST_METRICS_URL || 'http://127.0.0.1:18090';
-const STATE = process.env.CONCERT_TEST_STATE || 'var/test';
-const REDIS_PORT = process.env.CONCERT_TEST_REDIS_PORT || '26379';
-const SHOTS = process.env.SCREENSHOT_DIR || 'build/test-logs/screenshots';
-const ROOT = new URL('../..', import.meta.url).pathname;
+import { METRICS, SHOTS, api, concertctl, day, launch } from './common.mjs';
 
 let browser;
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync',
-      '--disable-background-networking', '--disable-component-update'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
 });
 
-function day(offset) {
-  return new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
-}
-
 function addConcert(name) {
-  const out = execFileSync(`${ROOT}/bin/concertctl`, ['concert', 'add', '--name', name, '--dates', day(3),
-    '--seats', '200', '--price', '1000'], {
-    env: { ...process.env, CONCERT_REDIS_PORT: REDIS_PORT, CONCERT_DB_URL: `unix://${STATE}/mysql-run/mysqld.sock` },
-  });
-  return JSON.parse(out.toString()).concertId;
-}
-
-async function api(method, path, body, bearer) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  const r = await fetch(`${BASE}/api/v1${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
+  return JSON.parse(concertctl('concert', 'add', '--name', name, '--dates', day(3), '--seats', '200',
+    '--price', '1000')).concertId;
 }
 
 // One buyer's whole journey: sign up, queue, charge, hold two seats, pay.

@@ -5,22 +5,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-
-const BASE = process.env.CONCERT_TEST_URL || 'http://127.0.0.1:18080';
-const SHOTS = process.env.SCREENSHOT_DIR || 'build/test-logs/screenshots';
+import { BASE, SHOTS, launch } from './common.mjs';
 
 let browser;
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync',
-      '--disable-background-networking', '--disable-component-update'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
