@@ -22,6 +22,12 @@
 #   --second-http-port N  also start a second, independent set of handler
 #                      pools and nginx on this port (same MariaDB and Redis),
 #                      as a second host would be
+#   --sentinel-port N  also start a Redis Sentinel watching the stack's Redis
+#                      (master name "concert"); the second instance then
+#                      finds Redis through it (CONCERT_REDIS_SENTINELS) and
+#                      MariaDB through a node list whose first node is down
+#                      (CONCERT_DB_NODES), so every request it serves takes
+#                      the many-machines paths
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +43,7 @@ workers=2
 ephemeral=0
 ready_file=
 second_http_port=
+sentinel_port=
 bench=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -49,6 +56,7 @@ while [ $# -gt 0 ]; do
     --ephemeral) ephemeral=1; shift ;;
     --ready-file) ready_file=$2; shift 2 ;;
     --second-http-port) second_http_port=$2; shift 2 ;;
+    --sentinel-port) sentinel_port=$2; shift 2 ;;
     --bench) bench=1; shift ;;
     *) echo "stack: unknown option $1" >&2; exit 2 ;;
   esac
@@ -177,6 +185,7 @@ cleanup() {
   for pid in "${nginx_pids[@]}"; do stop_pid "$pid"; done
   for pid in "${handler_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${handler_pids[@]}"; do stop_pid "$pid"; done
+  pid=$(pid_of "$run/sentinel.pid") && stop_pid "$pid"
   pid=$(pid_of "$run/redis.pid") && stop_pid "$pid"
   pid=$(pid_of "$dbrun/mysqld.pid") && stop_pid "$pid" 60
   rm -f "$ready_file"
@@ -198,6 +207,17 @@ sql -e "CREATE DATABASE IF NOT EXISTS concert CHARACTER SET utf8mb4 COLLATE utf8
 
 # --- Redis --------------------------------------------------------------------
 start_redis
+if [ -n "$sentinel_port" ]; then
+  mkdir -p "$state/sentinel"
+  # Sentinel rewrites its configuration file: a fresh one each start.
+  printf '%s\n' "port $sentinel_port" "bind 127.0.0.1" "dir $state/sentinel" \
+    "sentinel monitor concert 127.0.0.1 $redis_port 1" "sentinel down-after-milliseconds concert 2000" \
+    "sentinel failover-timeout concert 10000" >"$state/sentinel/sentinel.conf"
+  rm -f "$run/sentinel.pid"
+  redis-server "$state/sentinel/sentinel.conf" --sentinel --daemonize yes --pidfile "$run/sentinel.pid" \
+    --logfile "$logs/sentinel.log" >/dev/null
+  wait_for sentinel "" 20 sh -c "redis-cli -p $sentinel_port SENTINEL get-master-addr-by-name concert | grep -q 127.0.0.1"
+fi
 
 # --- demo data: one concert with three future dates, on an empty database -------
 if [ "$ephemeral" -eq 0 ] && [ "$(sql -N concert -e 'SELECT COUNT(*) FROM concerts')" = 0 ]; then
@@ -250,7 +270,15 @@ start_instance() {
   wait_for nginx $! 20 curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz"
 }
 start_instance a "$run" "$http_port" "$metrics_port"
-[ -n "$second_http_port" ] && start_instance b "$state/run-b" "$second_http_port" $((metrics_port + 1))
+if [ -n "$second_http_port" ]; then
+  if [ -n "$sentinel_port" ]; then
+    # Port 1 on loopback refuses at once: a node that is down.
+    CONCERT_DB_NODES="127.0.0.1:1,127.0.0.1:$db_port" CONCERT_REDIS_SENTINELS="127.0.0.1:$sentinel_port" \
+      start_instance b "$state/run-b" "$second_http_port" $((metrics_port + 1))
+  else
+    start_instance b "$state/run-b" "$second_http_port" $((metrics_port + 1))
+  fi
+fi
 
 log "ready: http://127.0.0.1:$http_port${second_http_port:+ and :$second_http_port} (state in $state, logs in $logs)"
 log "metrics and the operators' dashboard: http://127.0.0.1:$metrics_port/ (/metrics for Prometheus)"

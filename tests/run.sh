@@ -127,6 +127,7 @@ second_http_port=${TEST_SECOND_HTTP_PORT:-18081}
 metrics_port=${TEST_METRICS_PORT:-18090}  # the second instance's is one more
 db_port=${TEST_DB_PORT:-23306}
 redis_port=${TEST_REDIS_PORT:-26379}
+sentinel_port=${TEST_SENTINEL_PORT:-26389}
 stack_pid=
 finish() {
   if [ -n "$stack_pid" ]; then
@@ -139,7 +140,7 @@ finish() {
 trap finish EXIT
 
 scripts/stack.sh run --state "$state" --http-port "$http_port" --metrics-port "$metrics_port" --db-port "$db_port" \
-  --redis-port "$redis_port" --second-http-port "$second_http_port" --workers 2 --ephemeral --ready-file "$state/ready" \
+  --redis-port "$redis_port" --second-http-port "$second_http_port" --sentinel-port "$sentinel_port" --workers 2 --ephemeral --ready-file "$state/ready" \
   >"$logs/stack.txt" 2>&1 &
 stack_pid=$!
 deadline=$((SECONDS + 180))

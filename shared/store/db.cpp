@@ -36,6 +36,7 @@ bool is_write_conflict(const sql::SQLException& e) {
 
 bool is_connection_error(const sql::SQLException& e) {
     switch (e.getErrorCode()) {
+        case 1047:  // a Galera node outside the primary component ("WSREP has not yet prepared node")
         case 1053:  // server shutdown in progress
         case 1927:  // connection killed
         case 2002:  // can't connect through socket
@@ -58,9 +59,78 @@ Unavailable Db::unavailable(const sql::SQLException& e) {
     return Unavailable("Database unavailable");
 }
 
+void Db::begin_request() {
+    statements_in_request_ = 0;
+    // Back to the preferred node a while after leaving it, and no sooner than
+    // that after it last failed: a node that stays down costs a worker one
+    // connect attempt per kBackToPreferredSeconds, not one per request.
+    auto settle = std::chrono::seconds(kBackToPreferredSeconds);
+    Clock::time_point now = Clock::now();
+    if (conn_ && node_ != 0 && !in_transaction_ && now - connected_at_ > settle &&
+        (failed_at_.empty() || now - failed_at_[0] > settle)) {
+        drop();
+    }
+}
+
 void Db::connect() {
+    if (config_.db_nodes.empty()) {
+        open(config_.db_url);
+        if (!ready()) throw sql::SQLException("the database node is not ready (wsrep_ready OFF)", "08S01", 2003);
+        return;
+    }
+    // The preferred node first, then the others in order; a node that failed
+    // lately goes last, so a dead node costs a connect timeout once, not per request.
+    std::size_t n = config_.db_nodes.size();
+    failed_at_.resize(n);
+    Clock::time_point now = Clock::now();
+    std::vector<std::size_t> order, later;
+    for (std::size_t i = 0; i < n; ++i) {
+        bool lately = failed_at_[i] != Clock::time_point{} &&
+                      now - failed_at_[i] < std::chrono::seconds(kNodeQuarantineSeconds);
+        (lately ? later : order).push_back(i);
+    }
+    order.insert(order.end(), later.begin(), later.end());
+    std::string why;
+    for (std::size_t i : order) {
+        const HostPort& node = config_.db_nodes[i];
+        std::string address = node.host + ":" + std::to_string(node.port);
+        try {
+            open("tcp://" + address);
+            if (ready()) {
+                if (node_ != i) log_line("db: now on node " + address);
+                node_ = i;
+                connected_at_ = Clock::now();
+                return;
+            }
+            why = address + " is not ready (wsrep_ready OFF)";
+        } catch (const sql::SQLException& e) {
+            if (!is_connection_error(e)) {
+                drop();
+                throw;
+            }
+            why = address + ": " + e.what();
+        }
+        conn_.reset();
+        failed_at_[i] = Clock::now();
+        log_line("db: skipping node " + why);
+    }
+    throw sql::SQLException("no database node is available (last: " + why + ")", "08S01", 2003);
+}
+
+bool Db::ready() {
+    std::unique_ptr<sql::Statement> st(conn_->createStatement());
+    ResultPtr rs(st->executeQuery(
+        "SELECT @@wsrep_on, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+        "WHERE VARIABLE_NAME = 'WSREP_READY')"));
+    if (!rs->next() || rs->getInt(1) == 0) return true;  // not a Galera node
+    if (std::string(rs->getString(2)) != "ON") return false;
+    execute_plain(*conn_, "SET SESSION wsrep_sync_wait = 1");
+    return true;
+}
+
+void Db::open(const std::string& url) {
     sql::ConnectOptionsMap opts;
-    opts["hostName"] = sql::SQLString(config_.db_url);
+    opts["hostName"] = sql::SQLString(url);
     opts["userName"] = sql::SQLString(config_.db_user);
     opts["password"] = sql::SQLString(config_.db_password);
     opts["schema"] = sql::SQLString(config_.db_name);
@@ -74,10 +144,14 @@ void Db::connect() {
     reused_ = false;
 }
 
-void Db::drop() {
+void Db::drop(bool failed) {
     statements_.clear();
     conn_.reset();
     in_transaction_ = false;
+    if (failed && !config_.db_nodes.empty()) {
+        failed_at_.resize(config_.db_nodes.size());
+        failed_at_[node_] = Clock::now();
+    }
 }
 
 sql::PreparedStatement& Db::prepare(const std::string& query) {

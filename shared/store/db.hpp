@@ -5,12 +5,23 @@
 // connection is dropped, so the next request opens a fresh one:
 // OPT_RECONNECT is never used (it silently loses prepared statements and the
 // autocommit state).
+//
+// With several nodes (CONCERT_DB_NODES, a Galera cluster) the worker still
+// keeps one connection, to the first node in the list that answers and is
+// ready (wsrep_ready ON); a node whose connection failed is tried last for
+// the next kNodeQuarantineSeconds, and a worker that had to leave its
+// preferred (first) node goes back to it after kBackToPreferredSeconds. On
+// a Galera node every session reads with wsrep_sync_wait = 1: a read waits
+// until the node has applied every write the cluster committed before it,
+// so a read that decides a write sees the latest commits of every node.
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
@@ -25,6 +36,8 @@ namespace concert {
 constexpr int kErrDuplicateKey = 1062;
 constexpr int kErrLockWaitTimeout = 1205;
 constexpr int kErrDeadlock = 1213;
+constexpr int kNodeQuarantineSeconds = 10;
+constexpr int kBackToPreferredSeconds = 30;
 
 // True for errors that mean the connection itself is gone or never came up
 // (2002, 2003, 2006, 2013, SQLSTATE 08xxx, ...), as opposed to a statement
@@ -58,7 +71,7 @@ public:
     // Called by the runtime around each request. end_request() rolls back a
     // transaction the handler left open, so nothing half-written survives
     // an error.
-    void begin_request() { statements_in_request_ = 0; }
+    void begin_request();
     void end_request();
 
     // Runs fn(statement) with the cached prepared statement for 'query' and
@@ -92,14 +105,20 @@ private:
     sql::PreparedStatement& prepare(const std::string& query);
     static Unavailable unavailable(const sql::SQLException& e);  // logs the cause
     void connect();
-    void drop();
+    void open(const std::string& url);  // one server: connect and set the session up
+    bool ready();                       // false for a Galera node not ready for clients
+    void drop(bool failed = false);     // failed: the node's connection broke
 
+    using Clock = std::chrono::steady_clock;
     const Config& config_;
     std::unique_ptr<sql::Connection> conn_;
     std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
     int statements_in_request_ = 0;
     bool reused_ = false;  // the connection served an earlier request
     bool in_transaction_ = false;
+    std::size_t node_ = 0;                  // db_nodes' index in use; 0 is the preferred
+    std::vector<Clock::time_point> failed_at_;  // when each node last failed
+    Clock::time_point connected_at_;
 };
 
 template <class Fn>
@@ -114,7 +133,7 @@ auto Db::run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql:
         } catch (const sql::SQLException& e) {
             if (is_write_conflict(e)) throw WriteConflict();
             if (!is_connection_error(e)) throw;
-            drop();
+            drop(true);
             if (!retryable) throw unavailable(e);
             statements_in_request_ = 0;
         }

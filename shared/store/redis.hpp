@@ -3,6 +3,13 @@
 // with a timeout on connect and on every command (hiredis's connect timeout
 // alone does not cover commands). A failed connection throws Unavailable
 // (base/error.hpp) and is dropped, so the next request opens a fresh one.
+//
+// With Sentinels (CONCERT_REDIS_SENTINELS) a connection goes to the primary
+// they name (SENTINEL get-master-addr-by-name), confirmed by ROLE; after a
+// failed connection or a READONLY reply (the primary became a replica: a
+// failover) the next connection asks the Sentinels again. A command that
+// got READONLY was not applied, so it is sent once more to the new primary.
+// Scripts are reloaded on NOSCRIPT, so a promoted replica runs them too.
 
 #include <memory>
 #include <stdexcept>
@@ -60,6 +67,8 @@ public:
 
 private:
     void connect();
+    redisContext* open(const std::string& host, int port);  // nullptr: logged, not reachable
+    void connect_to_primary();  // through the Sentinels
     void drop();
 
     const Config& config_;

@@ -60,3 +60,32 @@ TEST(Config, OutOfRangeNumberIsRefused) {
     env.vars = {{"CONCERT_REDIS_PORT", "70000"}};
     CHECK_THROWS(concert::ConfigError, concert::config_from_env(env.lookup()));
 }
+
+TEST(Config, NodesAndSentinelsAreHostPortLists) {
+    env.vars = {{"CONCERT_DB_NODES", "10.1.0.1:3306,db-2.internal:3307,[::1]:3308"},
+                {"CONCERT_REDIS_SENTINELS", "10.1.0.5:26379"}, {"CONCERT_REDIS_MASTER", "sale"}};
+    concert::Config c = concert::config_from_env(env.lookup());
+    LONGS_EQUAL(3, c.db_nodes.size());
+    STRCMP_EQUAL("10.1.0.1", c.db_nodes[0].host.c_str());
+    LONGS_EQUAL(3306, c.db_nodes[0].port);
+    STRCMP_EQUAL("db-2.internal", c.db_nodes[1].host.c_str());
+    LONGS_EQUAL(3307, c.db_nodes[1].port);
+    STRCMP_EQUAL("[::1]", c.db_nodes[2].host.c_str());
+    LONGS_EQUAL(1, c.redis_sentinels.size());
+    LONGS_EQUAL(26379, c.redis_sentinels[0].port);
+    STRCMP_EQUAL("sale", c.redis_master.c_str());
+    concert::Config plain = concert::config_from_env(FakeEnv{}.lookup());
+    CHECK(plain.db_nodes.empty() && plain.redis_sentinels.empty());  // one address each, as before
+}
+
+TEST(Config, ABadNodeListIsRefusedByName) {
+    for (const char* bad : {"h1", "h1:", ":3306", "h1:3306,", "h1:3306,,h2:3306", "h1:0", "h1:65536", "h1:33o6"}) {
+        env.vars = {{"CONCERT_DB_NODES", bad}};
+        try {
+            concert::config_from_env(env.lookup());
+            FAIL(bad);
+        } catch (const concert::ConfigError& e) {
+            STRCMP_CONTAINS("CONCERT_DB_NODES", e.what());
+        }
+    }
+}
