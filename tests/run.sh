@@ -164,7 +164,8 @@ suite upstream upstream_check
 suite ops tests/ops/run.sh "$state"
 suite browser browser
 echo "(fault injection under load: ${FAULT_SECONDS:-36} s)"
-suite faults tests/faults/run.sh "$state" "http://127.0.0.1:$http_port" "$db_port" "$redis_port"
+suite faults tests/faults/run.sh "$state" "http://127.0.0.1:$http_port" "$db_port" "$redis_port" \
+  "http://127.0.0.1:$second_http_port" "$sentinel_port"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -9,12 +9,20 @@
 #   answers again by itself. Then it reconciles every client's own record of
 #   what succeeded with the balances in the database and runs concertctl check.
 #
-#   tests/faults/run.sh STATE_DIR BASE_URL DB_PORT REDIS_PORT
+#   Last, a Redis failover: a replica of the stack's Redis joins, the primary
+#   is killed with SIGKILL, the stack's Sentinel promotes the replica, and the
+#   second instance (which finds Redis through that Sentinel) must issue
+#   queue tokens again by itself within 10 s, answering nothing but 200 and
+#   503 meanwhile. (The first instance talks to the dead primary's socket
+#   and stays down: this suite runs last.)
+#
+#   tests/faults/run.sh STATE_DIR BASE_URL DB_PORT REDIS_PORT SECOND_URL SENTINEL_PORT
 #     -> a table, then "faults: N passed, N failed"
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-state=$1 url=$2 db_port=$3 redis_port=$4
+state=$1 url=$2 db_port=$3 redis_port=$4 url_b=$5 sentinel_port=$6
+replica_port=${FAULT_REPLICA_PORT:-26399}
 seconds=${FAULT_SECONDS:-36}
 tmp=$(mktemp -d /tmp/concert-faults.XXXXXX)
 passed=0
@@ -25,6 +33,7 @@ lock=
 # (by their pids) and the scratch directory goes.
 cleanup() {
   for pid in $load $lock; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  [ -s "$tmp/replica.pid" ] && kill -TERM "$(cat "$tmp/replica.pid")" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -136,5 +145,40 @@ totals=$(awk '{c += $2; p += $3} END {print "charged " c ", paid " p}' "$tmp/out
 verdict "money reconciled with the clients' records" "$([ $mismatches -eq 0 ]; echo $?)" "$totals; $mismatches users differ"
 report=$(ctl check)
 verdict "concertctl check clean" "$(echo "$report" | grep -q '"ok":true'; echo $?)" "$(echo "$report" | grep -o '"counts":{[^}]*}')"
+
+# --- a Redis failover, followed through the Sentinel --------------------------------
+sentinel() { redis-cli -p "$sentinel_port" "$@"; }
+mkdir -p "$tmp/replica"
+redis-server --port "$replica_port" --bind 127.0.0.1 --replicaof 127.0.0.1 "$redis_port" --save '' --appendonly no \
+  --dir "$tmp/replica" --daemonize yes --pidfile "$tmp/replica.pid" --logfile "$tmp/replica.log" >/dev/null
+# The Sentinel learns of replicas from the primary's INFO (every 10 s).
+for _ in $(seq 250); do
+  redis-cli -p "$replica_port" INFO replication 2>/dev/null | grep -q 'master_link_status:up' &&
+    sentinel SENTINEL replicas concert 2>/dev/null | grep -qx "$replica_port" && break
+  sleep 0.1
+done
+read -r buyer buyer_secret < <(head -1 "$tmp/users")
+token_body="{\"userId\":\"$buyer\",\"userSecret\":\"$buyer_secret\",\"concertId\":$concert}"
+issue() { curl -s -o /dev/null -w '%{http_code}' -m 5 -X POST -H 'Content-Type: application/json' "$url_b/api/v1/queue/token" -d "$token_body"; }
+before=$(issue)
+primary_pid=$(cat "$state/run/redis.pid")
+kill -KILL "$primary_pid"
+start=$(date +%s.%N)
+codes=()
+back=never
+for _ in $(seq 300); do
+  code=$(issue)
+  codes+=("$code")
+  if [ "$code" = 200 ]; then back=$(since "$start"); break; fi
+  sleep 0.1
+done
+promoted=$(sentinel SENTINEL get-master-addr-by-name concert | tail -1)
+mix=$(printf '%s\n' "${codes[@]}" | sort | uniq -c | awk '{printf "%s%s×%s", (NR > 1 ? " " : ""), $1, $2}')
+echo "fault: Redis primary killed (SIGKILL), replica promoted by the Sentinel | tokens issued again through it $back s after the kill; primary now on port $promoted; answers meanwhile: $mix"
+verdict "a token was issued through the Sentinel before the failover" "$([ "$before" = 200 ]; echo $?)" "POST /queue/token -> $before"
+verdict "the Sentinel promoted the replica" "$([ "$promoted" = "$replica_port" ]; echo $?)" "primary on port $promoted"
+verdict "recovered by itself: Redis primary killed, handlers follow the Sentinel" \
+  "$([ "$back" != never ] && awk -v s="$back" 'BEGIN { exit !(s <= 10) }'; echo $?)" "$back s"
+verdict "only 200 and 503 during the failover" "$(printf '%s\n' "${codes[@]}" | grep -qvE '^(200|503)$'; [ $? -ne 0 ]; echo $?)" "$mix"
 echo "faults: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
