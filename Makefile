@@ -3,7 +3,8 @@
 #   make          build every handler into bin/ and bin/concertctl
 #   make run      install what is missing, build, serve http://127.0.0.1:8080
 #   make test     install what is missing, build, run unit + integration tests
-#   make bench    every route against the ceiling; writes bench/results/LATEST.{md,png}
+#   make bench    every route against the ceiling; writes bench/results/LATEST.{md,png},
+#                 exits non-zero if a scenario FAILs (make bench-selftest: the bench's own test)
 #   make fuzz     the libFuzzer targets for FUZZ_SECONDS (300) each
 #   make soak     the mixed load for SOAK_SECONDS (600), memory at start and end
 #   make install  install for production (PREFIX, SYSCONFDIR, DESTDIR)
@@ -46,7 +47,7 @@ UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
 TEST_TOOLS := build/socket_holder build/fault_load
 
-.PHONY: all deps run test bench fuzz soak unit integration reset clean install uninstall
+.PHONY: all deps run test bench bench-selftest fuzz soak unit integration reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -149,6 +150,14 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)bench/run.sh
+
+# The bench's own test, short: it provokes unexpected statuses and data run
+# dry and must report them as FAIL, so it always fails (bench/run.sh exits 1
+# when they all FAILed, 2 if the bench let one pass; make then exits 2).
+# The report goes to var/bench-selftest/.
+bench-selftest: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)BENCH_SELFTEST=1 BENCH_SECONDS=$${BENCH_SECONDS:-2} BENCH_BIG=0 BENCH_CURVE=0 bench/run.sh
 
 # The mixed load for SOAK_SECONDS (default 600) on a stack of its own.
 soak: deps

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Turns a bench run's JSON lines into bench/results/LATEST.md and LATEST.png.
+# Turns a bench run's JSON lines (judged by bench/run.sh) into
+# bench/results/LATEST.md and LATEST.png.
 #
-#   bench/report.sh LATEST.jsonl OUT_DIR SECONDS CONNECTIONS WORKERS CHECK_OK
+#   bench/report.sh LATEST.jsonl OUT_DIR SECONDS "CONNECTIONS..." WORKERS CHECK_OK [RATE_BOUND TIMEOUT SELFTEST]
 set -euo pipefail
 
 jsonl=$1 out=$2 seconds=$3 connections=$4 workers=$5 check=$6
+bound=${7:-20000} timeout=${8:-5} selftest=${9:-0}
+read -ra conns <<<"$connections"
 
-rps() { jq -r --arg s "$1" 'select(.scenario == $s) | .rps' "$jsonl"; }
-ping=$(rps "ping (our runtime)")
+# rps NAME CONNECTIONS -> expected responses per second ("" if not run).
+rps() { jq -r --arg s "$1" --argjson c "$2" 'select(.scenario == $s and .connections == $c) | .rps' "$jsonl"; }
+# failed NAME CONNECTIONS -> " (FAIL)" if that run failed.
+failed() {
+  jq -r --arg s "$1" --argjson c "$2" 'select(.scenario == $s and .connections == $c and .verdict == "FAIL") | " (FAIL)"' "$jsonl"
+}
 
 # Goals from the benchmark issue: ratio to ping in the same run.
 goal_of() {
@@ -21,98 +28,153 @@ goal_of() {
   esac
 }
 
+dashc=$(printf -- '-c%s and ' "${conns[@]}")
+dashc=${dashc% and }
+runs=$(jq -s length "$jsonl")
+fails=$(jq -s 'map(select(.verdict == "FAIL")) | length' "$jsonl")
+
 {
-  echo "# Benchmark: latest run"
+  if [ "$selftest" = 1 ]; then
+    echo "# Benchmark self-test (BENCH_SELFTEST=1): the scenarios marked self-test must FAIL"
+  else
+    echo "# Benchmark: latest run"
+  fi
   echo
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t2 -c$connections -d${seconds}s per scenario through"
-  echo "nginx, $workers workers per pool, MariaDB with innodb_flush_log_at_trx_commit=1. Written by"
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t2 $dashc -d${seconds}s --timeout ${timeout}s per scenario"
+  echo "through nginx, $workers workers per pool, MariaDB with innodb_flush_log_at_trx_commit=1. Written by"
   echo "\`make bench\` (bench/run.sh); never edited by hand. Raw lines: LATEST.jsonl."
   echo
-  echo "| scenario | req/s | p50 ms | p99 ms | responses | ratio to ping | goal |"
-  echo "|---|---:|---:|---:|---|---:|---|"
-  jq -r 'select(.rps != null) | [.scenario, .rps, .p50_ms, .p99_ms,
-           ((.statuses | to_entries | map("\(.key)×\(.value)") | join(" ")) +
-            (if .socket_errors > 0 then " socket-errors×\(.socket_errors)" else "" end))] | @tsv' "$jsonl" |
-    while IFS=$'\t' read -r name r p50 p99 mix; do
-      case "$name" in *"["*) continue ;; esac
-      ratio=$(awk -v a="$r" -v b="$ping" 'BEGIN { printf "%.2f", a / b }')
-      goal=$(goal_of "$name")
-      verdict=""
-      if [ -n "$goal" ]; then
-        verdict=$(awk -v a="$ratio" -v g="$goal" 'BEGIN { print (a >= g ? "≥ " g " met" : "≥ " g " **missed**") }')
+  echo "**req/s counts only the statuses a scenario expects** (\"expects\"). A scenario **FAILs** on any"
+  echo "other status (its mix is under \"responses\"), on any socket error or timeout (an answer slower than"
+  echo "${timeout} s), when its prepared data ran out (\"data\": used / had; seats, holds and fresh users are"
+  echo "used once, never reused, and each run has its own, sized for (${seconds} s + 1) × ${bound} req/s; \"reuses\""
+  echo "marks data that may be used again, such as tokens for reads), or with no expected response at all;"
+  echo "\`make bench\` then exits non-zero after writing this report. This run: $runs scenario runs, $fails FAILed."
+  echo
+  echo "| scenario | -c | expects | req/s | p50 ms | p99 ms | responses | data used / had | ratio to ping | goal | verdict |"
+  echo "|---|---:|---|---:|---:|---:|---|---|---:|---|---|"
+  jq -r 'def dash: if . == "" then "—" else . end;
+         select(.scenario | test("\\[") | not) |
+         [.scenario, .connections, (.expect // [] | map(tostring) | join(" ") | dash), (.rps // 0), (.p50_ms // "-"), (.p99_ms // "-"),
+          ((.statuses // {} | to_entries | map("\(.key)×\(.value)") | join(" ")) +
+           (if (.socket_errors // 0) > 0 then " socket-errors×\(.socket_errors)" else "" end) | dash),
+          (if .data == null then "—"
+           elif .data.reused != null then "reuses \(.data.reused)"
+           else "\(.data.used) / \(.data.had)" + (if .data.short > 0 then " **ran dry**" else "" end) end),
+          (if .cpu_us != null then "wrk" else "load" end),
+          (if .verdict == "PASS" then "PASS" else "**FAIL**: " + (.why | join("; ")) end)] | @tsv' "$jsonl" |
+    while IFS=$'\t' read -r name c expects r p50 p99 mix data kind verdict; do
+      ping=$(rps "ping (our runtime)" "$c")
+      ratio="" goal=""
+      if [ "$kind" = wrk ] && [ -n "$ping" ]; then
+        ratio=$(awk -v a="$r" -v b="$ping" 'BEGIN { printf "%.2f", a / b }')
+        goal=$(goal_of "$name")
+        if [ -n "$goal" ]; then
+          goal=$(awk -v a="$ratio" -v g="$goal" 'BEGIN { print (a >= g ? "≥ " g " met" : "≥ " g " **missed**") }')
+        fi
       fi
-      printf '| %s | %.0f | %s | %s | %s | %s | %s |\n' "$name" "$r" "$p50" "$p99" "$mix" "$ratio" "$verdict"
+      printf '| %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n' \
+        "$name" "$c" "$expects" "$r" "$p50" "$p99" "$mix" "$data" "$ratio" "$goal" "$verdict"
     done
+  if [ "$fails" -gt 0 ]; then
+    echo
+    echo "**Failed** (all parts of the run, the scale run and the pool curve included):"
+    echo
+    jq -r 'select(.verdict == "FAIL") | "- \(.scenario) -c\(.connections): \(.why | join("; "))" +
+           (if .selftest then " (self-test: must FAIL)" else "" end)' "$jsonl"
+  fi
   echo
-  echo "**Where the CPU goes:** µs of CPU per request, by part of the stack, from /proc (user + system"
-  echo "time of every process of the stack, before and after each scenario; the load generator is not one). Two"
-  echo "cores give 2,000,000 µs per second in all, so a route's req/s is at most 2,000,000 / (total"
-  echo "+ the load generator's share)."
+  echo "**Where the CPU goes:** µs of CPU per request (every response, expected or not), by part of the"
+  echo "stack, from /proc (user + system time of every process of the stack, before and after each scenario;"
+  echo "the load generator is not one). Two cores give 2,000,000 µs per second in all, so a route's req/s is"
+  echo "at most 2,000,000 / (total + the load generator's share)."
   echo
-  echo "| scenario | nginx | handler | MariaDB | Redis | other | total | largest |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "| scenario | -c | nginx | handler | MariaDB | Redis | other | total | largest |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
   jq -r 'select(.cpu_us != null and (.scenario | test("\\[") | not)) | .cpu_us as $c |
-         [.scenario, $c.nginx, $c.handler, $c.mariadb, $c.redis, $c.other,
+         [.scenario, .connections, $c.nginx, $c.handler, $c.mariadb, $c.redis, $c.other,
           ($c.nginx + $c.handler + $c.mariadb + $c.redis + $c.other),
           ({nginx: $c.nginx, handler: $c.handler, MariaDB: $c.mariadb, Redis: $c.redis} | to_entries | max_by(.value) | .key)]
          | @tsv' "$jsonl" |
-    while IFS=$'\t' read -r name n h m r o t big; do
-      printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$n" "$h" "$m" "$r" "$o" "$t" "$big"
+    while IFS=$'\t' read -r name c n h m r o t big; do
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$c" "$n" "$h" "$m" "$r" "$o" "$t" "$big"
     done
   race=$(jq -r 'select(.scenario == "opening-day race") | "\(.requests) holds at once on 50 seats: \(.created) × 201, \(.conflicts) × 409, \(.other) other; every request answered in \(.seconds) s"' "$jsonl")
   echo
   echo "**Opening-day race:** $race (goal: exactly 50 × 201, settled within 1 s)."
   echo
-  echo "**Journey** (sign-up → token → seats → hold → charge → pay, 8 clients): $(jq -r 'select(.scenario == "journey") | "\(.flowsPerSecond) complete purchases per second (\(.flows) in \(.seconds) s, \(.failures) failed)"' "$jsonl")."
+  echo "**Journey** (sign-up → token → seats → hold → charge → pay, one client per connection): $(jq -rs 'map(select(.scenario == "journey") |
+    "\(.connections) clients, \(.flowsPerSecond) complete purchases per second (\(.flows) in \(.seconds) s, \(.failures) failed)") | join("; ")' "$jsonl")."
   if grep -q '\[big\]' "$jsonl"; then
     echo
     echo "**Scale:** the same scenarios with 1,000,000 more seats (20,000 dates) and 1,000,000 waiting tickets (goal: big/small ≥ 0.8)."
     echo
-    echo "| scenario | small req/s | big req/s | big/small | goal |"
-    echo "|---|---:|---:|---:|---|"
+    echo "| scenario | -c | small req/s | big req/s | big/small | goal |"
+    echo "|---|---:|---:|---:|---:|---|"
     for s in "GET /queue/status" "GET available-seats" "POST /reservations"; do
-      a=$(rps "$s"); b=$(rps "$s [big]")
-      awk -v s="$s" -v a="$a" -v b="$b" 'BEGIN {
-        r = sprintf("%.2f", b / a)
-        printf "| %s | %.0f | %.0f | %s | %s |\n", s, a, b, r, (r + 0 >= 0.8 ? "≥ 0.8 met" : "≥ 0.8 **missed**")
-      }'
+      for c in "${conns[@]}"; do
+        a=$(rps "$s" "$c") b=$(rps "$s [big]" "$c")
+        awk -v s="$s" -v c="$c" -v a="$a" -v b="$b" -v fa="$(failed "$s" "$c")" -v fb="$(failed "$s [big]" "$c")" 'BEGIN {
+          r = sprintf("%.2f", a > 0 ? b / a : 0)
+          printf "| %s | %s | %.0f%s | %.0f%s | %s | %s |\n", s, c, a, fa, b, fb, r, (r + 0 >= 0.8 ? "≥ 0.8 met" : "≥ 0.8 **missed**")
+        }'
+      done
     done
   fi
   if grep -q 'workers\]' "$jsonl"; then
     echo
     echo "**Pool size** (req/s with 1, 2, 4 and 8 workers per pool):"
     echo
-    echo "| workers | ping | available-seats | holds |"
-    echo "|---:|---:|---:|---:|"
+    echo "| workers | -c | ping | available-seats | holds |"
+    echo "|---:|---:|---:|---:|---:|"
     for w in 1 2 4 8; do
-      printf '| %s | %.0f | %.0f | %.0f |\n' "$w" "$(rps "ping [$w workers]")" \
-        "$(rps "GET available-seats [$w workers]")" "$(rps "POST /reservations [$w workers]")"
+      for c in "${conns[@]}"; do
+        row="| $w | $c |"
+        for s in "ping" "GET available-seats" "POST /reservations"; do
+          r=$(rps "$s [$w workers]" "$c")
+          row="$row $(printf '%.0f' "${r:-0}")$(failed "$s [$w workers]" "$c") |"
+        done
+        echo "$row"
+      done
     done
   fi
   echo
   echo "\`concertctl check\` after the run: ok = $check."
 } >"$out/LATEST.md"
 
-# The chart: each route's ratio to ping, with its goal.
-jq -r 'select(.rps != null and (.scenario | test("\\[|nginx") | not)) | [.scenario, .rps] | @tsv' "$jsonl" |
-  while IFS=$'\t' read -r name r; do
+# The chart: each route's ratio to ping at each connection count, with its goal.
+jq -r 'select(.cpu_us != null and (.selftest | not) and (.scenario | test("\\[|nginx") | not)) | .scenario' "$jsonl" |
+  awk '!seen[$0]++' |
+  while IFS= read -r name; do
+    # A route with a FAILed run says so under its bars.
+    mark=$(jq -rs --arg s "$name" 'if any(.[]; .scenario == $s and .verdict == "FAIL") then " (FAIL)" else "" end' "$jsonl")
+    line="\"$name$mark\""
+    for c in "${conns[@]}"; do
+      r=$(rps "$name" "$c") ping=$(rps "ping (our runtime)" "$c")
+      line="$line"$'\t'$(awk -v a="${r:-0}" -v b="${ping:-0}" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
+    done
     goal=$(goal_of "$name")
-    printf '"%s"\t%s\t%s\n' "$name" "$(awk -v a="$r" -v b="$ping" 'BEGIN { printf "%.3f", a / b }')" "${goal:-NaN}"
+    printf '%s\t%s\n' "$line" "${goal:-NaN}"
   done >"$out/ratios.dat"
+plot="" col=2 xtic=":xtic(1)"
+for c in "${conns[@]}"; do
+  plot="$plot${plot:+, }\"$out/ratios.dat\" using $col$xtic title \"-c$c\""
+  col=$((col + 1)) xtic=""
+done
+plot="$plot, \"\" using 0:$col with points pt 7 ps 1.5 lc rgb \"#c0392b\" title \"goal\""
 gnuplot <<EOF
 set terminal pngcairo size 1100,560 font "sans,10"
 set output "$out/LATEST.png"
-set title "Throughput as a share of our FastCGI ping route (same run)"
+set title "Throughput (expected responses only) as a share of our FastCGI ping route (same run, same -c)"
 set style data histograms
+set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set boxwidth 0.8
 set yrange [0:*]
 set ylabel "ratio to ping"
 set xtics rotate by -30 left
 set grid ytics
 set datafile separator "\t"
-plot "$out/ratios.dat" using 2:xtic(1) title "measured" lc rgb "#3b6ea8", \
-     "" using 0:3 with points pt 7 ps 1.5 lc rgb "#c0392b" title "goal"
+plot $plot
 EOF
 rm -f "$out/ratios.dat"
 cat "$out/LATEST.md"

@@ -5,34 +5,89 @@
 # Starts its own stack (state in var/bench, wiped first; HTTP 28080) with
 # production durability (innodb_flush_log_at_trx_commit=1) and a buffer pool
 # that holds the data (1 GiB), loads the data, lets InnoDB write it out,
-# runs the scenarios with wrk (bench/lua/) and bench/load.cpp, and writes
-# bench/results/LATEST.md (the table), LATEST.png (ratios to ping) and
-# LATEST.jsonl (raw lines). Results are never edited by hand.
+# runs the scenarios with wrk (bench/lua/) and bench/load.cpp, each at every
+# connection count of BENCH_CONNECTIONS, and writes bench/results/LATEST.md
+# (the table), LATEST.png (ratios to ping) and LATEST.jsonl (raw lines).
+# Results are never edited by hand.
 #
-# Environment: BENCH_SECONDS per wrk scenario (5), BENCH_CONNECTIONS (32),
-# BENCH_WORKERS per pool for the main run (8), BENCH_BIG=0 to skip the
-# 1,000,000-row scale run, BENCH_CURVE=0 to skip the pool-size curve,
+# A bench that cannot lie: every scenario declares the statuses it expects
+# (expect(...) in bench/lua/*.lua; race and journey in bench/load.cpp), and
+# its req/s counts only those. A scenario FAILs on any other status, on any
+# socket error or timeout (wrk --timeout BENCH_TIMEOUT; curl's own), on
+# prepared data that ran out (it never wraps around: the thread stops and
+# the shortfall is counted), or with no expected response at all. Prepared
+# data is sized for (BENCH_SECONDS + 1) × BENCH_RATE_BOUND requests per run
+# (see "sizing" below). After writing the report, the run exits 1 if any
+# scenario FAILed or `concertctl check` found a broken invariant.
+#
+# Environment: BENCH_SECONDS per wrk scenario (5), BENCH_CONNECTIONS, the
+# connection counts every scenario runs at ("32 64"), BENCH_WORKERS per pool
+# for the main run (8), BENCH_RATE_BOUND (20000 req/s, see "sizing"),
+# BENCH_TIMEOUT (5 s: a slower answer is a socket error), BENCH_BIG=0 to skip
+# the 1,000,000-row scale run, BENCH_CURVE=0 to skip the pool-size curve,
 # BENCH_HOLD=1 to load the data and keep the stack up for profiling by hand.
+#
+# BENCH_SELFTEST=1 (`make bench-selftest`) tests the bench itself: besides
+# every scenario it pays the same holds a second time, pays from a file of
+# too few holds, and runs the race again on seats already taken; each of
+# those must be reported FAIL. It writes to var/bench-selftest/ (never over
+# bench/results/) and exits 1 when they all FAILed as they must, 2 if the
+# bench let one of them pass.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 seconds=${BENCH_SECONDS:-5}
-connections=${BENCH_CONNECTIONS:-32}
+connections=${BENCH_CONNECTIONS:-32 64}
 workers=${BENCH_WORKERS:-8}
+bound=${BENCH_RATE_BOUND:-20000}
+timeout=${BENCH_TIMEOUT:-5}
+selftest=${BENCH_SELFTEST:-0}
 threads=2
 port=28080
 state=$root/var/bench
-results=$root/bench/results
+if [ "$selftest" = 1 ]; then
+  results=${BENCH_RESULTS:-$root/var/bench-selftest}
+else
+  results=${BENCH_RESULTS:-$root/bench/results}
+fi
 data=$state/data
 export BENCH_LUA=$root/bench/lua BENCH_DATA=$data BENCH_THREADS=$threads
+
+# --- sizing ---------------------------------------------------------------------
+# Data used once (seats to hold, holds to pay, users that never had a ticket,
+# dates for journeys) is sized so that no run can use it up on any machine of
+# this kind: each run gets its own (BENCH_SECONDS + 1) × BENCH_RATE_BOUND
+# items. The bound, 20,000 req/s, is above anything these routes can do on
+# two cores: ≥ 7× the best holds and payments ever measured here (2,200 and
+# 2,800 req/s), 2.4× token issue's (8,100), and over 3× what MariaDB commits
+# for even a bare 3-statement transaction (6,000/s, STACK-NOTES.md). Raise it
+# if a faster machine gets near: a run that wants more than it was given
+# stops and FAILs ("ran dry"), it never reuses an item.
+per_run=$(((seconds + 1) * bound))
+read -ra conns <<<"$connections"
+[ ${#conns[@]} -gt 0 ] || { echo "bench: BENCH_CONNECTIONS names no connection count" >&2; exit 1; }
+max_conns=0
+for c in "${conns[@]}"; do
+  [[ "$c" =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_CONNECTIONS must be numbers, got '$connections'" >&2; exit 1; }
+  [ "$c" -gt "$max_conns" ] && max_conns=$c
+done
+runs=${#conns[@]}
+pay_lines=$((runs * per_run))
+selftest_holds=100  # the self-test's too-small file of holds to pay
+[ "$selftest" = 1 ] && pay_lines=$((pay_lines + selftest_holds))
+fresh_lines=$((runs * per_run))
+hold_dates=$(((per_run + 49) / 50))
+# A journey is 6 requests; each run has its own dates, plus one per client
+# for the uneven split of dates among clients.
+journey_days=$(((per_run / 6 + 49) / 50 + max_conns))
 
 # wrk, gnuplot and jq come with scripts/install-deps.sh (`make bench` runs it).
 for tool in wrk gnuplot jq; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing: run scripts/install-deps.sh" >&2; exit 1; }
 done
 
-log() { echo "bench: $*" >&2; }
+log() { echo "bench: [$((SECONDS - ${started:-0})) s] $*" >&2; }
 stack_pid=
 # Every port below 32768: above it, a client's outgoing connection may hold
 # the port (Linux's ephemeral range) and the server cannot bind it.
@@ -79,22 +134,26 @@ ctl settings set hold.seconds 86400
 ctl settings set hold.max_per_user 1000
 first_date=$(date -u -d '+1 day' +%F)
 export BENCH_FIRST_DATE=$first_date
-# Users with money (and the ledger rows that explain it), and fresh users
-# that have never asked for a token. Each one's secret is made from its id
-# ("us_", the id's 32 hex digits, 11 × "A": 43 base64url characters), so the
-# clients (bench/load.cpp, bench/lua/common.lua) know it without a file.
-sql -e "
-  INSERT INTO users (id, name, balance) SELECT CONCAT('00000000-0000-7000-8000-', LPAD(LOWER(HEX(seq)), 12, '0')),
-    'bench', 1000000000 FROM seq_1_to_25000;
-  UPDATE users SET secret_hash = UNHEX(SHA2(CONCAT('us_', REPLACE(id, '-', ''), 'AAAAAAAAAAA'), 256));
-  INSERT INTO balance_ledger (user_id, kind, amount, balance_after)
-    SELECT id, 'CHARGE', 1000000000, 1000000000 FROM users WHERE name = 'bench';
-  INSERT INTO users (id, name) SELECT CONCAT('00000000-0000-7000-9000-', LPAD(LOWER(HEX(seq)), 12, '0')),
-    'fresh' FROM seq_1_to_100000;
-  UPDATE users SET secret_hash = UNHEX(SHA2(CONCAT('us_', REPLACE(id, '-', ''), 'AAAAAAAAAAA'), 256))
-    WHERE name = 'fresh';"
-sql -e "SELECT id FROM users WHERE name = 'bench' ORDER BY id" >"$data/users.txt"
-sql -e "SELECT id FROM users WHERE name = 'fresh' ORDER BY id" >"$data/fresh_users.txt"
+# add_users NAME VARIANT COUNT BALANCE: COUNT users named NAME, ids
+# 00000000-0000-7000-VARIANT-<n>, with BALANCE (and the ledger row that
+# explains it). Each one's secret is made from its id ("us_", the id's 32
+# hex digits, 11 × "A": 43 base64url characters), so the clients
+# (bench/load.cpp, bench/lua/common.lua) know it without a file.
+add_users() {
+  sql -e "
+    INSERT INTO users (id, name, balance, secret_hash)
+      SELECT u.id, '$1', $4, UNHEX(SHA2(CONCAT('us_', REPLACE(u.id, '-', ''), 'AAAAAAAAAAA'), 256))
+      FROM (SELECT CONCAT('00000000-0000-7000-$2-', LPAD(LOWER(HEX(seq)), 12, '0')) AS id FROM seq_1_to_$3) u;
+    INSERT INTO balance_ledger (user_id, kind, amount, balance_after)
+      SELECT id, 'CHARGE', balance, balance FROM users WHERE name = '$1' AND balance > 0;"
+  sql -e "SELECT id FROM users WHERE name = '$1' ORDER BY id"
+}
+# Users with money (the main users and the racers), payers (one prepared
+# hold each), and fresh users that have never asked for a token.
+log "$((7000 + pay_lines + fresh_lines)) users"
+add_users bench 8000 7000 1000000000 >"$data/users.txt"
+add_users payer a000 $pay_lines 1000000000 >"$data/payers.txt"
+add_users fresh 9000 $fresh_lines 0 >"$data/fresh_users.txt"
 
 # add_concert NAME DATES SEATS -> id; dates from tomorrow on, in bulk.
 add_concert() {
@@ -106,20 +165,53 @@ add_concert() {
       SELECT d.id, s.seq, 50000 FROM concert_dates d JOIN seq_1_to_$3 s WHERE d.concert_id = @c;
     SELECT @c;"
 }
-small=$(add_concert bench-small 2000 50)   # 100,000 seats: reads and holds
-payc=$(add_concert bench-pay 300 50)       # holds prepared for payments
-racec=$(add_concert bench-race 1 50)       # the opening-day race
-journeyc=$(add_concert bench-journey 400 50)
+log "concerts"
+small=$(add_concert bench-small 2000 50)             # 100,000 seats: reads
+holdc=$(add_concert bench-holds $hold_dates 50)      # one run's holds, given back after each
+payc=$(add_concert bench-pay $(((pay_lines + 49) / 50)) 50)  # holds prepared for payments
+racec=$(add_concert bench-race 1 50)                 # the opening-day race
+journeyc=$(add_concert bench-journey $((runs * journey_days)) 50)
 
 head -n 5000 "$data/users.txt" >"$data/u_main.txt"
-sed -n '5001,19000p' "$data/users.txt" >"$data/u_pay.txt"
-sed -n '19001,21000p' "$data/users.txt" >"$data/u_race.txt"
+sed -n '5001,7000p' "$data/users.txt" >"$data/u_race.txt"
 # Tokens are of one concert's room each: the main users wait in the small
-# concert's room, the payers in bench-pay's, the racers in bench-race's.
-build/bench/load tokens "http://127.0.0.1:$port" "$data/u_main.txt" "$data/tokens.txt" 16 "$small"
-build/bench/load tokens "http://127.0.0.1:$port" "$data/u_pay.txt" "$data/paytokens.txt" 16 "$payc"
-build/bench/load tokens "http://127.0.0.1:$port" "$data/u_race.txt" "$data/racetokens.txt" 16 "$racec"
-build/bench/load holds "http://127.0.0.1:$port" "$data/paytokens.txt" "$payc" "$first_date" 50 "$data/pay.txt" 16
+# concert's room and in bench-holds', the payers in bench-pay's, the racers
+# in bench-race's.
+tokens() { build/bench/load tokens "http://127.0.0.1:$port" "$data/$1" "$data/$2" 16 "$3"; }
+tokens u_main.txt tokens.txt "$small"
+tokens u_main.txt holdtokens.txt "$holdc"
+tokens u_race.txt racetokens.txt "$racec"
+log "$pay_lines tokens for payers"
+tokens payers.txt paytokens.txt "$payc"
+# The holds to pay, one per payer on a seat of its own, made as
+# POST /reservations makes them (seat HELD and its version bumped, the
+# holder's version bumped, a TEMPORARILY_RESERVED reservation ending with the
+# hold) but in bulk: through HTTP they would take minutes.
+log "$pay_lines holds to pay"
+sql -e "
+  CREATE TEMPORARY TABLE plan (seat_id BIGINT UNSIGNED PRIMARY KEY, user_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
+    price BIGINT, rid CHAR(36) CHARACTER SET ascii COLLATE ascii_bin)
+    SELECT s.id AS seat_id, u.id AS user_id, s.price, UUID() AS rid
+    FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM users WHERE name = 'payer') u
+    JOIN (SELECT s.id, s.price, ROW_NUMBER() OVER (ORDER BY s.id) AS n FROM seats s
+          JOIN concert_dates d ON d.id = s.concert_date_id WHERE d.concert_id = $payc) s ON s.n = u.n;
+  SET @until = NOW(3) + INTERVAL 86400 SECOND;
+  UPDATE seats s JOIN plan p ON p.seat_id = s.id
+    SET s.status = 'HELD', s.holder_id = p.user_id, s.hold_expires_at = @until, s.version = s.version + 1;
+  UPDATE users u JOIN plan p ON p.user_id = u.id SET u.version = u.version + 1;
+  INSERT INTO reservations (id, user_id, seat_id, price, status, expires_at)
+    SELECT rid, user_id, seat_id, price, 'TEMPORARILY_RESERVED', @until FROM plan;
+  SELECT user_id, rid FROM plan ORDER BY user_id;" >"$data/holds.txt"
+# "token reservationId", one line per payer; each run pays its own slice.
+awk 'NR == FNR { token[$1] = $2; next } { print token[$1], $2 }' "$data/paytokens.txt" "$data/holds.txt" >"$data/pay.txt"
+[ "$(wc -l <"$data/pay.txt")" -eq "$pay_lines" ] || { log "prepared $(wc -l <"$data/pay.txt") holds to pay, not $pay_lines"; exit 1; }
+# slice FILE K COUNT OUT: lines K*COUNT+1 .. (K+1)*COUNT of FILE.
+slice() { sed -n "$(($2 * $3 + 1)),$((($2 + 1) * $3))p" "$data/$1" >"$data/$4"; }
+for k in "${!conns[@]}"; do
+  slice pay.txt "$k" "$per_run" "pay.c${conns[$k]}.txt"
+  slice fresh_users.txt "$k" "$per_run" "fresh.c${conns[$k]}.txt"
+done
+[ "$selftest" = 1 ] && tail -n $selftest_holds "$data/pay.txt" >"$data/pay.selftest.txt"
 # settle: InnoDB writes the freshly loaded pages out before anything is
 # measured, so that every scenario (and the scale run against the small one)
 # compares steady states, not a load's aftermath in the background.
@@ -131,8 +223,11 @@ settle() {
     sleep 0.5
   done
   sql -e "SET GLOBAL innodb_max_dirty_pages_pct = 90"
-  log "InnoDB settled: $dirty dirty pages left"
+  log "InnoDB settled: $dirty dirty pages left; $(sql -e "
+    SELECT CONCAT(ROUND(SUM(data_length + index_length) / 1048576), ' MB of data and indexes, buffer pool ',
+      @@innodb_buffer_pool_size DIV 1048576, ' MB') FROM information_schema.tables WHERE table_schema = 'concert'")"
 }
+log "InnoDB settling"
 settle
 log "data loaded in $((SECONDS - started)) s: $(sql -e 'SELECT COUNT(*) FROM seats') seats"
 
@@ -199,50 +294,103 @@ cpu_per_request() {
     }' "$1" "$2"
 }
 
-# run NAME LUA [ENV=VALUE...]: one wrk scenario -> one JSON line.
-run() {
-  local name=$1 script=$2
-  shift 2
-  local line cpu requests
-  cpu_snapshot >"$state/cpu.before"
-  line=$(env "$@" wrk -t$threads -c"$connections" -d"${seconds}s" -s "$BENCH_LUA/$script" "http://127.0.0.1:$port" |
-    grep '^BENCH ' | sed 's/^BENCH //')
-  cpu_snapshot >"$state/cpu.after"
-  requests=$(echo "$line" | sed 's/.*"requests":\([0-9]*\).*/\1/')
-  cpu=$(cpu_per_request "$state/cpu.before" "$state/cpu.after" "$requests")
-  line="${line%\}},\"cpu_us\":{$cpu}}"
-  echo "{\"scenario\":\"$name\",${line#\{}" >>"$results/LATEST.jsonl"
-  log "$name: $line"
-  last_requests=$requests
-}
-seat_offset=0
-holds_run() {  # holds on fresh seats each time: NAME CONCERT [ENV=VALUE...]
-  run "$1" holds.lua BENCH_CONCERT="$2" BENCH_SEATS=50 BENCH_SEAT_OFFSET=$seat_offset "${@:3}"
-  seat_offset=$((seat_offset + last_requests + 1000))
+# judge: a result line gets "verdict" (PASS or FAIL) and "why" (the reasons
+# it failed): any status it did not expect, any socket error or timeout,
+# prepared data that ran out, no expected response at all, and what the
+# scenario itself reported as wrong ("problems", from bench/load.cpp).
+judge='
+  (.expect // [] | map(tostring)) as $want
+  | ([.statuses // {} | to_entries[] | select(.key as $k | $want | any(. == $k) | not) | .value] | add // 0) as $other
+  | [ (if $other > 0 then "\($other) unexpected responses" else empty end),
+      (if (.socket_errors // 0) > 0 then "\(.socket_errors) socket errors or timeouts" else empty end),
+      (if (.data.short // 0) > 0 then "ran dry: had \(.data.had), \(.data.short) more wanted" else empty end),
+      (if (.expected // 0) == 0 then "no expected response" else empty end),
+      (.problems // [])[] ] as $why
+  | . + {verdict: (if $why == [] then "PASS" else "FAIL" end), why: $why}'
+# record NAME CONNECTIONS JSON [EXTRA_JSON]: judges one result and appends it
+# to LATEST.jsonl; a scenario that printed nothing is a FAIL of its own.
+record() {
+  local line=${3:-} extra=${4:-}
+  jq -e 'type == "object"' >/dev/null 2>&1 <<<"$line" || line='{"problems":["no result line"]}'
+  [ -n "$extra" ] || extra='{}'
+  line=$(jq -c --arg s "$1" --argjson c "$2" --argjson extra "$extra" \
+    "{scenario: \$s, connections: \$c} + . + \$extra | $judge" <<<"$line")
+  echo "$line" >>"$results/LATEST.jsonl"
+  log "$1 -c$2: $(jq -r '"\(.verdict) \(.rps // "-") req/s \(.statuses) \(.why | join("; "))"' <<<"$line")"
 }
 
-run "nginx return 200" nginx.lua
-run "ping (our runtime)" ping.lua
-run "GET /queue/status" queue_status.lua
-run "POST /queue/token (fresh users)" token_issue.lua BENCH_CONCERT="$small"
-run "GET available-seats" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
-holds_run "POST /reservations" "$small"
-run "POST /users/{id}/charge (many users)" charge_many.lua
-run "POST /users/{id}/charge (one user)" charge_one.lua
-run "POST /payments" payments.lua
+# run NAME CONNECTIONS LUA [ENV=VALUE...]: one wrk scenario -> one JSON line.
+run() {
+  local name=$1 c=$2 script=$3
+  shift 3
+  local line cpu requests=0
+  cpu_snapshot >"$state/cpu.before"
+  line=$(env "$@" wrk -t$threads -c"$c" -d"${seconds}s" --timeout "${timeout}s" -s "$BENCH_LUA/$script" \
+    "http://127.0.0.1:$port" | grep '^BENCH ' | sed 's/^BENCH //') || true
+  cpu_snapshot >"$state/cpu.after"
+  [ -n "$line" ] && requests=$(jq -r .requests <<<"$line")
+  cpu=$(cpu_per_request "$state/cpu.before" "$state/cpu.after" "$requests")
+  record "$name" "$c" "$line" "{\"cpu_us\":{$cpu}${selftest_mark:-}}"
+}
+# holds_run NAME CONCERT CONNECTIONS [ENV=VALUE...]: holds on seats 0 ..
+# per_run-1 of CONCERT, then every hold of CONCERT given back as
+# DELETE /reservations/{id} does (CANCELLED, seat FREE), in bulk: each run
+# starts on free seats, and one run's share of seats is enough.
+holds_run() {
+  run "$1" "$3" holds.lua BENCH_CONCERT="$2" BENCH_SEATS=50 BENCH_SEAT_COUNT=$per_run "${@:4}"
+  sql -e "
+    UPDATE concert_dates d JOIN seats s ON s.concert_date_id = d.id
+      JOIN reservations r ON r.seat_id = s.id AND r.user_id = s.holder_id AND r.expires_at = s.hold_expires_at
+    SET r.status = 'CANCELLED', r.version = r.version + 1,
+      s.status = 'FREE', s.holder_id = NULL, s.hold_expires_at = NULL, s.version = s.version + 1
+    WHERE d.concert_id = $2 AND s.status = 'HELD' AND r.status = 'TEMPORARILY_RESERVED'"
+}
+# each NAME LUA [ENV=VALUE...]: a wrk scenario at every connection count
+# (ENV values may name @C@, the connection count).
+each() {
+  local name=$1 script=$2 c
+  shift 2
+  for c in "${conns[@]}"; do run "$name" "$c" "$script" "${@//@C@/$c}"; done
+}
+
+each "nginx return 200" nginx.lua
+each "ping (our runtime)" ping.lua
+each "GET /queue/status" queue_status.lua
+each "POST /queue/token (fresh users)" token_issue.lua BENCH_CONCERT="$small" BENCH_USERS=fresh.c@C@.txt
+each "GET available-seats" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
+for c in "${conns[@]}"; do holds_run "POST /reservations" "$holdc" "$c" BENCH_TOKENS=holdtokens.txt; done
+each "POST /users/{id}/charge (many users)" charge_many.lua
+each "POST /users/{id}/charge (one user)" charge_one.lua
+each "POST /payments" payments.lua BENCH_PAY=pay.c@C@.txt
+if [ "$selftest" = 1 ]; then
+  # The bench's own test: these must FAIL. The first run's file of holds
+  # again, so that the holds it paid are paid a second time (the faster
+  # machine's bug, on purpose), and a file of too few holds.
+  selftest_mark=',"selftest":true'
+  run "POST /payments (self-test: the same holds again)" "${conns[0]}" payments.lua BENCH_PAY="pay.c${conns[0]}.txt"
+  run "POST /payments (self-test: $selftest_holds holds for ${seconds} s)" "${conns[0]}" payments.lua BENCH_PAY=pay.selftest.txt
+  selftest_mark=
+fi
 
 log "opening-day race: 2000 holds at once on 50 seats"
-race=$(build/bench/load race "http://127.0.0.1:$port" "$data/racetokens.txt" "$racec" "$first_date" 2000) || race_failed=1
-echo "{\"scenario\":\"opening-day race\",${race#\{}" >>"$results/LATEST.jsonl"
-log "race: $race"
-journey=$(build/bench/load journey "http://127.0.0.1:$port" "$journeyc" "$first_date" "$seconds" 8) || true
-echo "{\"scenario\":\"journey\",${journey#\{}" >>"$results/LATEST.jsonl"
-log "journey: $journey"
+race=$(build/bench/load race "http://127.0.0.1:$port" "$data/racetokens.txt" "$racec" "$first_date" 2000) || true
+record "opening-day race" 2000 "$race"
+if [ "$selftest" = 1 ]; then
+  race=$(build/bench/load race "http://127.0.0.1:$port" "$data/racetokens.txt" "$racec" "$first_date" 2000) || true
+  record "opening-day race (self-test: seats already taken)" 2000 "$race" '{"selftest":true}'
+fi
+for k in "${!conns[@]}"; do
+  c=${conns[$k]}
+  journey=$(build/bench/load journey "http://127.0.0.1:$port" "$journeyc" "$first_date" $((k * journey_days)) \
+    "$journey_days" "$seconds" "$c") || true
+  record "journey" "$c" "$journey"
+done
 
 # --- scale: a million seats and a million tickets --------------------------------
 if [ "${BENCH_BIG:-1}" = 1 ]; then
   log "loading 1,000,000 seats (20,000 dates) and 1,000,000 waiting tickets"
-  big=$(add_concert bench-big 20000 50)
+  # At least a million seats, and at least one run's share for the holds.
+  big=$(add_concert bench-big $(( hold_dates > 20000 ? hold_dates : 20000 )) 50)
   # A million tickets behind ours, alive (seen far in the future) and, with
   # admission paused, all still waiting.
   # The million wait in the small concert's room, behind the tokens measured.
@@ -256,11 +404,11 @@ if [ "${BENCH_BIG:-1}" = 1 ]; then
     return redis.call('ZCARD', KEYS[2])" 3 "{q:$small}:seq" "{q:$small}:waiting" "{q:$small}:seen" >/dev/null
   log "room now: $(bin/concertctl queue stats --concert "$small")"
   # The big concert's seats are read and held with tokens of its own room.
-  build/bench/load tokens "http://127.0.0.1:$port" "$data/u_main.txt" "$data/bigtokens.txt" 16 "$big"
+  tokens u_main.txt bigtokens.txt "$big"
   settle
-  run "GET /queue/status [big]" queue_status.lua
-  run "GET available-seats [big]" seats.lua BENCH_CONCERT="$big" BENCH_DATES=20000 BENCH_TOKENS=bigtokens.txt
-  holds_run "POST /reservations [big]" "$big" BENCH_TOKENS=bigtokens.txt
+  each "GET /queue/status [big]" queue_status.lua
+  each "GET available-seats [big]" seats.lua BENCH_CONCERT="$big" BENCH_DATES=20000 BENCH_TOKENS=bigtokens.txt
+  for c in "${conns[@]}"; do holds_run "POST /reservations [big]" "$big" "$c" BENCH_TOKENS=bigtokens.txt; done
   ctl settings set queue.paused 0 --concert "$small"
 fi
 
@@ -269,14 +417,33 @@ if [ "${BENCH_CURVE:-1}" = 1 ]; then
   for w in 1 2 4 8; do
     stop_stack
     start_stack "$w"
-    run "ping [$w workers]" ping.lua
-    run "GET available-seats [$w workers]" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
-    holds_run "POST /reservations [$w workers]" "$small"
+    each "ping [$w workers]" ping.lua
+    each "GET available-seats [$w workers]" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
+    for c in "${conns[@]}"; do holds_run "POST /reservations [$w workers]" "$holdc" "$c" BENCH_TOKENS=holdtokens.txt; done
   done
 fi
 
 check=$(bin/concertctl check | sed 's/.*"ok":\([a-z]*\).*/\1/')
 stop_stack
 log "done in $((SECONDS - started)) s; concertctl check ok: $check"
-bench/report.sh "$results/LATEST.jsonl" "$results" "$seconds" "$connections" "$workers" "$check"
-[ -z "${race_failed:-}" ] || { log "the race did not end with exactly 50 holds"; exit 1; }
+bench/report.sh "$results/LATEST.jsonl" "$results" "$seconds" "${conns[*]}" "$workers" "$check" \
+  "$bound" "$timeout" "$selftest"
+
+# The verdict, after the report is written.
+failed=$(jq -r 'select(.verdict == "FAIL" and (.selftest | not)) | "  \(.scenario) -c\(.connections): \(.why | join("; "))"' \
+  "$results/LATEST.jsonl")
+[ -z "$failed" ] || log "FAIL:"$'\n'"$failed"
+[ "$check" = true ] || log "FAIL: concertctl check found broken invariants"
+if [ "$selftest" = 1 ]; then
+  provoked=$(jq -s 'map(select(.selftest)) | length' "$results/LATEST.jsonl")
+  caught=$(jq -s 'map(select(.selftest and .verdict == "FAIL")) | length' "$results/LATEST.jsonl")
+  jq -r 'select(.selftest) | "  \(.verdict) \(.scenario) -c\(.connections): \(.why | join("; "))"' "$results/LATEST.jsonl" >&2
+  if [ "$caught" -ne "$provoked" ]; then
+    log "SELF-TEST BROKEN: the bench passed $((provoked - caught)) of $provoked scenarios it must fail"
+    exit 2
+  fi
+  log "self-test: all $provoked provoked scenarios FAILED, as they must ($( [ -z "$failed" ] && echo "every other scenario passed" || echo "and other scenarios failed too, above")); report in $results"
+  exit 1
+fi
+[ -z "$failed" ] && [ "$check" = true ] || exit 1
+log "every scenario PASSED"

@@ -1,5 +1,7 @@
--- GET /queue/status with many distinct ACTIVE tokens.
+-- GET /queue/status with many distinct ACTIVE tokens (reused: a status read
+-- changes nothing).
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
+expect(200)
 local next_line
 function init(args) next_line = rotation("tokens.txt") end
 function request()

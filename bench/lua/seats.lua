@@ -1,8 +1,10 @@
--- GET available-seats across many dates and tokens.
+-- GET available-seats across many dates and tokens (reused: a read).
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
+expect(200)
 local tokens, i, dates, concert
 function init(args)
   tokens = lines(data(os.getenv("BENCH_TOKENS") or "tokens.txt"))
+  reused = #tokens
   dates = tonumber(os.getenv("BENCH_DATES"))
   concert = os.getenv("BENCH_CONCERT")
   i = id * 104729
