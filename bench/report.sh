@@ -121,6 +121,22 @@ fails=$(jq -s 'map(select(.verdict == "FAIL")) | length' "$jsonl")
       done
     done
   fi
+  if grep -q 'metrics off\]' "$jsonl"; then
+    echo
+    echo "**What metrics cost** (the pools' shared-memory counters, CONCERT_METRICS_DIR): the same scenario on"
+    echo "stacks started without and with them, interleaved off/on, -c${conns[0]}; mean req/s over the rounds (goal: at most 3%)."
+    echo
+    echo "| scenario | rounds | off req/s | on req/s | cost | goal |"
+    echo "|---|---:|---:|---:|---:|---|"
+    for s in "ping" "GET /queue/status"; do
+      jq -rs --arg off "$s [metrics off]" --arg on "$s [metrics on]" --arg s "$s" '
+        (map(select(.scenario == $off) | .rps)) as $a | (map(select(.scenario == $on) | .rps)) as $b |
+        select(($a | length) > 0 and ($b | length) > 0) |
+        (($a | add) / ($a | length)) as $ma | (($b | add) / ($b | length)) as $mb | (($ma - $mb) / $ma * 100) as $cost |
+        "| \($s) | \($a | length) | \($ma | floor) | \($mb | floor) | \($cost * 10 | round / 10)% | " +
+        (if $cost <= 3 then "≤ 3% met" else "≤ 3% **missed**" end) + " |"' "$jsonl"
+    done
+  fi
   if grep -q 'workers\]' "$jsonl"; then
     echo
     echo "**Pool size** (req/s with 1, 2, 4 and 8 workers per pool):"

@@ -25,6 +25,8 @@
 # for the main run (8), BENCH_RATE_BOUND (20000 req/s, see "sizing"),
 # BENCH_TIMEOUT (5 s: a slower answer is a socket error), BENCH_BIG=0 to skip
 # the 1,000,000-row scale run, BENCH_CURVE=0 to skip the pool-size curve,
+# BENCH_METRICS_ROUNDS (3; 0 skips) off/on pairs measuring what the pools'
+# metrics counters cost,
 # BENCH_HOLD=1 to load the data and keep the stack up for profiling by hand.
 #
 # BENCH_SELFTEST=1 (`make bench-selftest`) tests the bench itself: besides
@@ -91,10 +93,10 @@ log() { echo "bench: [$((SECONDS - ${started:-0})) s] $*" >&2; }
 stack_pid=
 # Every port below 32768: above it, a client's outgoing connection may hold
 # the port (Linux's ephemeral range) and the server cannot bind it.
-start_stack() {
+start_stack() {  # WORKERS [stack.sh options...]
   rm -f "$state/ready"
-  scripts/stack.sh run --state "$state" --http-port $port --db-port 28306 --redis-port 28379 \
-    --workers "$1" --bench --ready-file "$state/ready" >>"$state/stack.txt" 2>&1 &
+  scripts/stack.sh run --state "$state" --http-port $port --metrics-port 28090 --db-port 28306 --redis-port 28379 \
+    --workers "$1" --bench --ready-file "$state/ready" "${@:2}" >>"$state/stack.txt" 2>&1 &
   stack_pid=$!
   local deadline=$((SECONDS + 180))
   until [ -e "$state/ready" ]; do
@@ -385,6 +387,22 @@ for k in "${!conns[@]}"; do
     "$journey_days" "$seconds" "$c") || true
   record "journey" "$c" "$journey"
 done
+
+# --- what metrics cost: ping and queue status with the pools' counters off and on,
+# interleaved (off, on, off, on, ...) on freshly started stacks, so the machine's
+# drift over the minutes falls on both alike. BENCH_METRICS_ROUNDS (3) pairs.
+if [ "${BENCH_METRICS_ROUNDS:-3}" -gt 0 ]; then
+  for round in $(seq "${BENCH_METRICS_ROUNDS:-3}"); do
+    for state_of_metrics in off on; do
+      stop_stack
+      if [ "$state_of_metrics" = off ]; then start_stack "$workers" --no-metrics; else start_stack "$workers"; fi
+      run "ping [metrics $state_of_metrics]" "${conns[0]}" ping.lua
+      run "GET /queue/status [metrics $state_of_metrics]" "${conns[0]}" queue_status.lua
+    done
+  done
+  stop_stack
+  start_stack "$workers"
+fi
 
 # --- scale: a million seats and a million tickets --------------------------------
 if [ "${BENCH_BIG:-1}" = 1 ]; then

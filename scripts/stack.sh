@@ -12,6 +12,8 @@
 #   --http-port N      nginx port (8080)
 #   --metrics-port N   the internal listener: /metrics and the dashboard
 #                      (9180; the second instance's is N+1)
+#   --no-metrics       pools keep no counters (CONCERT_METRICS_DIR unset):
+#                      what metrics cost, measured by make bench
 #   --db-port N        MariaDB TCP port (13306)
 #   --redis-port N     Redis TCP port (16379)
 #   --workers N        worker processes per handler pool (2)
@@ -37,6 +39,7 @@ command=${1:-run}
 state=$root/var
 http_port=8080
 metrics_port=9180
+metrics=1
 db_port=13306
 redis_port=16379
 workers=2
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
     --state) state=$2; shift 2 ;;
     --http-port) http_port=$2; shift 2 ;;
     --metrics-port) metrics_port=$2; shift 2 ;;
+    --no-metrics) metrics=0; shift ;;
     --db-port) db_port=$2; shift 2 ;;
     --redis-port) redis_port=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
@@ -176,6 +180,7 @@ fi
 
 handler_pids=()
 nginx_pids=()
+metrics_dirs=()
 stopping=0
 cleanup() {
   [ $stopping -eq 1 ] && return
@@ -188,6 +193,7 @@ cleanup() {
   pid=$(pid_of "$run/sentinel.pid") && stop_pid "$pid"
   pid=$(pid_of "$run/redis.pid") && stop_pid "$pid"
   pid=$(pid_of "$dbrun/mysqld.pid") && stop_pid "$pid" 60
+  for d in "${metrics_dirs[@]}"; do rm -rf "$d"; done
   rm -f "$ready_file"
   log "stopped"
 }
@@ -239,14 +245,22 @@ export CONCERT_WORKERS=$workers
 export CONCERT_SOCKET_MODE=0666
 
 # start_instance NAME RUN_DIR HTTP_PORT METRICS_PORT: one pool per binary in
-# bin/ (except concertctl) listening in RUN_DIR, each counting into
-# RUN_DIR/metrics, and an nginx in front of them: the API on HTTP_PORT,
-# /metrics and the dashboard on METRICS_PORT.
+# bin/ (except concertctl) listening in RUN_DIR, each counting into a
+# directory in memory (linked as RUN_DIR/metrics), and an nginx in front of
+# them: the API on HTTP_PORT, /metrics and the dashboard on METRICS_PORT.
 start_instance() {
   local instance=$1 dir=$2 port=$3 mport=$4 prefix=$state/nginx-$1
-  mkdir -p "$dir" "$prefix" "$dir/metrics"
+  mkdir -p "$dir" "$prefix"
   chmod 755 "$dir"
-  rm -f "$dir"/metrics/*.metrics
+  # The pools' counters are a shared file mapping: on a disk file system the
+  # kernel's writeback of it stalls the workers that write to it, so it
+  # lives in /dev/shm (memory), as /run does in production.
+  local mdir
+  mdir=/dev/shm/concert-metrics-$(echo "$state/$instance" | sha1sum | cut -c1-12)
+  rm -rf "$mdir" "$dir/metrics"
+  mkdir -p "$mdir"
+  ln -s "$mdir" "$dir/metrics"
+  metrics_dirs+=("$mdir")
   local bins=("$root"/bin/*) bench_include=""
   if [ "$bench" -eq 1 ]; then
     bins+=("$root/build/bench/ping")
@@ -257,7 +271,8 @@ start_instance() {
     name=$(basename "$bin")
     [ "$name" = concertctl ] && continue
     rm -f "$dir/$name.sock"
-    CONCERT_LISTEN="$dir/$name.sock" CONCERT_METRICS_DIR="$dir/metrics" "$bin" 2>>"$logs/$instance-$name.log" &
+    CONCERT_LISTEN="$dir/$name.sock" CONCERT_METRICS_DIR="$([ "$metrics" -eq 1 ] && echo "$dir/metrics")" \
+      "$bin" 2>>"$logs/$instance-$name.log" &
     handler_pids+=($!)
     echo $! >"$dir/$name.pid"
     wait_for "$name" $! 10 test -S "$dir/$name.sock"

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "base/log.hpp"
@@ -65,6 +66,16 @@ void open_pool(const std::string& dir, const std::string& name, int slots) {
         if (map != MAP_FAILED) munmap(map, size);
         unlink(tmp.c_str());
         return;
+    }
+    // A shared file mapping on a disk file system is written back by the
+    // kernel now and then, and a worker writing to a page under writeback
+    // waits for the disk: keep the counters in memory (tmpfs: /run, /dev/shm).
+    constexpr long kTmpfsMagic = 0x01021994;
+    constexpr long kRamfsMagic = 0x858458f6;
+    struct statfs fs {};
+    if (statfs(dir.c_str(), &fs) == 0 && static_cast<long>(fs.f_type) != kTmpfsMagic &&
+        static_cast<long>(fs.f_type) != kRamfsMagic) {
+        log_line(name + ": metrics in " + dir + ", which is not in memory (tmpfs): workers may stall on its writeback");
     }
     auto* header = static_cast<Header*>(map);
     header->slots = static_cast<std::uint64_t>(slots);
