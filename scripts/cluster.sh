@@ -45,6 +45,7 @@ command=${1:-run}
 [ $# -gt 0 ] && shift
 
 state=$root/var/cluster
+state_given=0
 front_port=8480
 workers=2
 ready_file=
@@ -58,7 +59,7 @@ no_wait=0
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --state) state=$2; shift 2 ;;
+    --state) state=$2; state_given=1; shift 2 ;;
     --front-port) front_port=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --ready-file) ready_file=$2; shift 2 ;;
@@ -87,9 +88,24 @@ die() { log "$*"; exit 1; }
 [[ "$front_port" =~ ^[0-9]{1,5}$ ]] || die "--front-port: a port number, got '$front_port'"
 [[ "$workers" =~ ^[1-9][0-9]?$ ]] || die "--workers: 1 to 99, got '$workers'"
 
+# MariaDB runs as mysql, which must reach the state directory: Galera's
+# rsync SST cannot run as root (its rsync daemon would drop to nobody). A
+# checkout under a private home (/root) cannot be reached: then the default
+# state directory is /var/tmp/concert-cluster.
+umask 022
+state=$(realpath -m "$state")
+reachable_by() {   # reachable_by USER DIR: DIR, or what exists of its path
+  local d=$2
+  while [ ! -e "$d" ]; do d=$(dirname "$d"); done
+  runuser -u "$1" -- test -x "$d" 2>/dev/null
+}
+if [ "$(id -u)" -eq 0 ] && ! reachable_by mysql "$state"; then
+  [ "$state_given" -eq 1 ] && die "the mysql user cannot reach $state: choose a --state outside a private home"
+  state=/var/tmp/concert-cluster
+fi
+
 # The directories this run creates, deepest first, removed again on exit
 # when empty.
-state=$(realpath -m "$state")
 created_dirs=()
 d=$state
 while [ ! -e "$d" ]; do created_dirs+=("$d"); d=$(dirname "$d"); done
@@ -196,12 +212,11 @@ kill_host() {
 now_ms() { date +%s%3N; }
 elapsed() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
 
-# As root, MariaDB runs as mysql and nginx's workers as nobody when those
-# users can reach the state directory (as in scripts/stack.sh).
-db_user=root
+# nginx's workers run as nobody when it can reach the state directory (as
+# in scripts/stack.sh), else as root.
+db_user=mysql
 nginx_user_line="user root root;"
-if runuser -u mysql -- test -x "$state" 2>/dev/null; then db_user=mysql; fi
-if runuser -u nobody -- test -x "$state" 2>/dev/null; then nginx_user_line="user nobody nogroup;"; fi
+if reachable_by nobody "$state"; then nginx_user_line="user nobody nogroup;"; fi
 
 # --- the network -----------------------------------------------------------------
 # The bridge gets its address before anything in this namespace talks to a
