@@ -2,6 +2,7 @@
 #
 #   make          build every handler into bin/ and bin/concertctl
 #   make run      install what is missing, build, serve http://127.0.0.1:8080
+#   make cluster  the same on a cluster in network namespaces, http://127.0.0.1:8480
 #   make test     install what is missing, build, run unit + integration tests
 #   make bench    every route against the ceiling; writes bench/results/LATEST.{md,png},
 #                 exits non-zero if a scenario FAILs (make bench-selftest: the bench's own test)
@@ -47,7 +48,7 @@ UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
 TEST_TOOLS := build/socket_holder build/fault_load
 
-.PHONY: all deps run test bench bench-selftest fuzz soak unit integration reset clean install uninstall
+.PHONY: all deps run cluster test bench bench-selftest fuzz soak unit integration reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -141,6 +142,13 @@ deps:
 run: deps
 	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS)
 	$(Q)scripts/stack.sh run
+
+# Three Galera nodes, Redis with a replica and three Sentinels, two app hosts
+# and a load balancer, each host in a network namespace of its own (root);
+# CLUSTER_ARGS are scripts/cluster.sh's options, e.g. --front-port 8481.
+cluster: deps
+	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS)
+	$(Q)scripts/cluster.sh run $(CLUSTER_ARGS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS)

@@ -12,6 +12,7 @@ packages=(
   clang libclang-rt-14-dev                  # libFuzzer targets
   wrk gnuplot-nox jq                        # make bench: load, chart, report
   prometheus                                # tests: promtool checks GET /metrics (the server is not started)
+  galera-4 rsync iproute2 redis-sentinel    # make cluster: Galera nodes (SST by rsync, which uses ss), namespaces, Sentinels
 )
 # Node.js for the browser tests: the machine's own if it has one, else Debian's.
 command -v node >/dev/null || packages+=(nodejs npm)

@@ -278,7 +278,7 @@ start_instance() {
     wait_for "$name" $! 10 test -S "$dir/$name.sock"
   done
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@RUN@|$dir|g" -e "s|@LOG@|$logs|g" -e "s|@INSTANCE@|$instance|g" -e "s|@ROOT@|$root|g" \
-    -e "s|@HTTP_PORT@|$port|g" -e "s|@METRICS_PORT@|$mport|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" -e "s|@BENCH_INCLUDE@|$bench_include|g" \
+    -e "s|@HTTP_ADDR@|127.0.0.1|g" -e "s|@HTTP_PORT@|$port|g" -e "s|@METRICS_PORT@|$mport|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" -e "s|@BENCH_INCLUDE@|$bench_include|g" \
     "$root/nginx/local.conf.in" >"$prefix/nginx.conf"
   nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$logs/$instance-nginx-error.log" &
   nginx_pids+=($!)
