@@ -456,7 +456,7 @@ start_app_host() {
   local n=$1 run prefix_dir first i db_url="" primary
   run=$(app_run "$n")
   prefix_dir=$data/app$n/nginx
-  mkdir -p "$prefix_dir"
+  mkdir -p "$run" "$prefix_dir"
   chmod 755 "$data/app$n" "$run"
   rm -f "$run"/*.sock
   # The pools' counters in memory (a shared file mapping on disk stalls its
