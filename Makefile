@@ -3,6 +3,7 @@
 #   make          build every handler into bin/ and bin/concertctl
 #   make run      install what is missing, build, serve http://127.0.0.1:8080
 #   make cluster  the same on a cluster in network namespaces, http://127.0.0.1:8480
+#   make test-cluster  cross-host races and faults under load on such a cluster (CI runs it)
 #   make test     install what is missing, build, run unit + integration tests
 #   make bench    every route against the ceiling; writes bench/results/LATEST.{md,png},
 #                 exits non-zero if a scenario FAILs (make bench-selftest: the bench's own test)
@@ -48,7 +49,7 @@ UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
 TEST_TOOLS := build/socket_holder build/fault_load
 
-.PHONY: all deps run cluster test bench bench-selftest fuzz soak unit integration reset clean install uninstall
+.PHONY: all deps run cluster test test-cluster bench bench-selftest fuzz soak unit integration reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -149,6 +150,12 @@ run: deps
 cluster: deps
 	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS)
 	$(Q)scripts/cluster.sh run $(CLUSTER_ARGS)
+
+# Cross-host races and faults under load on a cluster of its own (about 2
+# minutes; root). CI runs it after `make test`.
+test-cluster: deps
+	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) build/fault_load
+	$(Q)tests/cluster/run.sh
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS)
