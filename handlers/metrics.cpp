@@ -64,6 +64,7 @@ void pools(concert::Exposition& out, const std::vector<m::Pool>& pools) {
         std::uint64_t m::Slot::*field;
     };
     for (const PerPool& f : {PerPool{"concert_optimistic_retries_total", "Optimistic writes tried again after losing a race.", &m::Slot::retries},
+                             PerPool{"concert_commit_conflicts_total", "Write conflicts reported at COMMIT (Galera's certification failures), each retried.", &m::Slot::commit_conflicts},
                              PerPool{"concert_db_errors_total", "Times MariaDB was unreachable, failing or lost mid-request.", &m::Slot::db_errors},
                              PerPool{"concert_redis_errors_total", "Times Redis was unreachable, failing or lost mid-request.", &m::Slot::redis_errors}}) {
         out.family(f.name, "counter", f.help);

@@ -478,6 +478,10 @@ start_app_host() {
     CONCERT_REDIS_SENTINELS="$(sentinels)" CONCERT_REDIS_MASTER="$master_name"
     CONCERT_TOKEN_SECRET="$(cat "$data/token-secret")"
     CONCERT_WORKERS="$workers" CONCERT_SOCKET_MODE=0666
+    # A node cut off from the network never answers: a worker waits for it
+    # this long before it moves on (the 10 s default would eat the whole
+    # recovery budget). Longer than a Galera stall after a node dies (~5 s).
+    CONCERT_DB_READ_TIMEOUT=6
     CONCERT_METRICS_DIR="$run/metrics"
   )
   printf '%s\n' "${env[@]}" | grep -v '^CONCERT_TOKEN_SECRET=' >"$run/concert.env"

@@ -103,6 +103,7 @@ void request_done(int status, std::int64_t micros) {
 }
 
 void retry() { add(current->retries, 1); }
+void commit_conflict() { add(current->commit_conflicts, 1); }
 void db_error() { add(current->db_errors, 1); }
 void redis_error() { add(current->redis_errors, 1); }
 void hold_made() { add(current->holds, 1); }

@@ -38,6 +38,7 @@ struct Slot {
     std::uint64_t paid_amount;                    // their sum
     std::uint64_t charges;                        // charges committed
     std::uint64_t charged_amount;                 // their sum
+    std::uint64_t commit_conflicts;               // write conflicts at COMMIT (Galera's certification failures)
 };
 
 // In a pool's master, before its workers start: a fresh DIR/NAME.metrics
@@ -52,6 +53,7 @@ void use_slot(int index);
 // One request answered with 'status' after 'micros'.
 void request_done(int status, std::int64_t micros);
 void retry();
+void commit_conflict();
 void db_error();
 void redis_error();
 void hold_made();

@@ -59,6 +59,11 @@ Unavailable Db::unavailable(const sql::SQLException& e) {
     return Unavailable("Database unavailable");
 }
 
+void Db::count_commit_conflict() {
+    metrics::commit_conflict();
+    log_line("db: write conflict at COMMIT (certification failure), retrying");
+}
+
 void Db::begin_request() {
     statements_in_request_ = 0;
     // Back to the preferred node a while after leaving it, and no sooner than

@@ -108,6 +108,7 @@ private:
     void open(const std::string& url);  // one server: connect and set the session up
     bool ready();                       // false for a Galera node not ready for clients
     void drop(bool failed = false);     // failed: the node's connection broke
+    static void count_commit_conflict();  // for /metrics and the log
 
     using Clock = std::chrono::steady_clock;
     const Config& config_;
@@ -131,7 +132,12 @@ auto Db::run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql:
             ++statements_in_request_;
             return fn(st);
         } catch (const sql::SQLException& e) {
-            if (is_write_conflict(e)) throw WriteConflict();
+            if (is_write_conflict(e)) {
+                // At COMMIT it is Galera's certification failure: another
+                // node committed a conflicting write first. Retried like any.
+                if (query == "COMMIT") count_commit_conflict();
+                throw WriteConflict();
+            }
             if (!is_connection_error(e)) throw;
             drop(true);
             if (!retryable) throw unavailable(e);
