@@ -479,9 +479,11 @@ start_app_host() {
     CONCERT_TOKEN_SECRET="$(cat "$data/token-secret")"
     CONCERT_WORKERS="$workers" CONCERT_SOCKET_MODE=0666
     # A node cut off from the network never answers: a worker waits for it
-    # this long before it moves on (the 10 s default would eat the whole
-    # recovery budget). Longer than a Galera stall after a node dies (~5 s).
-    CONCERT_DB_READ_TIMEOUT=6
+    # this long before it moves on, and each worker of a pool finds out by
+    # itself, so the 10 s default (twice, with two workers) would eat the
+    # whole recovery budget. A request caught in Galera's ~5 s stall after a
+    # node dies then answers 503 (its outcome settles by Idempotency-Key).
+    CONCERT_DB_READ_TIMEOUT=3
     CONCERT_METRICS_DIR="$run/metrics"
   )
   printf '%s\n' "${env[@]}" | grep -v '^CONCERT_TOKEN_SECRET=' >"$run/concert.env"
