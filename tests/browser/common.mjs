@@ -23,6 +23,19 @@ export async function launch() {
   });
 }
 
+// A page in a context of its own that records its errors and every URL it
+// requests: { context, page, problems, requested }.
+export async function watchedPage(browser, viewport) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  const requested = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('request', (r) => requested.push(r.url()));
+  return { context, page, problems, requested };
+}
+
 // bin/concertctl against the test stack; its stdout.
 export function concertctl(...args) {
   return execFileSync(`${ROOT}/bin/concertctl`, args, {

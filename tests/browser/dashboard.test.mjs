@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { METRICS, SHOTS, api, concertctl, day, launch } from './common.mjs';
+import { METRICS, SHOTS, api, concertctl, day, launch, watchedPage } from './common.mjs';
 
 let browser;
 
@@ -38,13 +38,7 @@ async function buyer(concertId, seat) {
 
 test('the dashboard shows a sale as it happens, from this host only', async () => {
   const concertId = addConcert(`Dashboard ${Date.now()}`);
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
-  const page = await context.newPage();
-  const problems = [];
-  const requested = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('request', (r) => requested.push(r.url()));
+  const { context, page, problems, requested } = await watchedPage(browser, { width: 1400, height: 1100 });
 
   assert.equal((await page.goto(`${METRICS}/`)).status(), 200);
   // A few readings while buyers come and go, two seats each.

@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, SHOTS, launch } from './common.mjs';
+import { BASE, SHOTS, launch, watchedPage } from './common.mjs';
 
 let browser;
 
@@ -22,13 +22,7 @@ test('/docs renders every operation of the API description from this host only',
   const operations = Object.values(doc.paths).reduce(
     (n, item) => n + ['get', 'put', 'post', 'delete', 'patch'].filter((m) => item[m]).length, 0);
 
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  const requested = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('request', (r) => requested.push(r.url()));
+  const { context, page, problems, requested } = await watchedPage(browser, { width: 1280, height: 900 });
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
 
   const response = await page.goto(`${BASE}/docs`);
