@@ -6,7 +6,9 @@
 #   Cross-host races: 200 users, half through each app host, for one seat ->
 #   exactly one 201; 50 concurrent charges of one user through both hosts ->
 #   all applied; 20 parallel orders of one hold through both hosts -> exactly
-#   one 200; a read on one host sees a write just made on the other.
+#   one 200; a read on one host sees a write just made on the other; the
+#   opening draw with 40 tickets issued at once through both hosts (the
+#   revealed seed matches its commitment, every place is the SHA-1 order).
 #   Faults under a steady mixed load through the balancer (token, charge,
 #   hold, pay; build/fault_load): kill -9 a Galera node and bring it back;
 #   cut app1's preferred database node off (link down) and restore it; kill
@@ -175,6 +177,50 @@ balance=$(sqlq 2 "SELECT balance FROM concert.users WHERE id = '$ou'")
 verdict "20 parallel orders of one hold through both hosts: exactly one 200" \
   "$([ "$paid" = 1 ] && [ "$payments" = 1 ] && [ "$balance" = 4000 ] && ! grep -q '^5' "$tmp/order.codes"; echo $?)" \
   "$mix; $payments payment, balance $balance"
+
+# --- the opening draw with tickets issued on both hosts -----------------------------
+# 40 users take tickets at once, half through each host, before a scheduled
+# opening; after it the room reveals its seed, and every ticket's place (asked
+# through the other host) must be its rank in the contract's order: ascending
+# SHA-1 hex of "<seed>:<ticket>", recomputed here with sha1sum.
+echo "== the opening draw across hosts"
+drawc=$(concert "Cluster draw" "$(day 5)")
+ctl settings set queue.capacity 1 --concert "$drawc" >/dev/null
+: >"$tmp/drawers"
+for i in $(seq 40); do echo "$((i % 2)) $(new_user "${app[$((i % 2))]}")" >>"$tmp/drawers"; done
+opens_at=$(date -u -d '+6 sec' +%FT%TZ)
+commitment=$(ctl room open --concert "$drawc" --at "$opens_at" | jq -r .seedCommitment)
+draw_token() { echo "$1 $(token "${app[$1]}" "$2" "$3" "$drawc")" >>"$tmp/draw.tokens"; }
+while read -r h u s; do racer draw_token "$h" "$u" "$s"; done <"$tmp/drawers"
+at_once
+# tkt: the ticket number in the token's claims (base64url, unpadded).
+ticket_of() {
+  local p
+  p=$(cut -d. -f2 <<<"$1" | tr '_-' '/+')
+  while [ $((${#p} % 4)) -ne 0 ]; do p+='='; done
+  base64 -d <<<"$p" 2>/dev/null | jq -r .tkt
+}
+before=$(while read -r h t; do api GET "${app[$((1 - h))]}/api/v1/queue/status" "" "$t" | cut -d' ' -f2- | jq -r .status; done \
+  <"$tmp/draw.tokens" | sort | uniq -c | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
+while [ "$(date -u +%s)" -le "$(date -u -d "$opens_at" +%s)" ]; do sleep 0.2; done
+facts=$(api GET "${app[1]}/api/v1/concerts/$drawc/room" | cut -d' ' -f2-)
+seed=$(jq -r .seed <<<"$facts")
+pre=$(jq -r .preQueueTickets <<<"$facts")
+opened=$(printf '%s' "$seed" | sha256sum | cut -d' ' -f1)
+expected=$(for t in $(seq "$pre"); do echo "$(printf '%s:%d' "$seed" "$t" | sha1sum | cut -d' ' -f1) $t"; done |
+  sort | awk '{printf "%s%s", (NR > 1 ? " " : ""), $2}')
+seen=$(while read -r h t; do
+  st=$(api GET "${app[$((1 - h))]}/api/v1/queue/status" "" "$t" | cut -d' ' -f2-)
+  rank=$(jq -r 'if .status == "ACTIVE" then 0 else .queuePosition end' <<<"$st")
+  echo "$rank $(ticket_of "$t")"
+done <"$tmp/draw.tokens" | sort -n | awk '{printf "%s%s", (NR > 1 ? " " : ""), $2}')
+hosts=$(cut -d' ' -f1 "$tmp/draw.tokens" | sort | uniq -c | awk '{printf "%s%s through app%d", (NR > 1 ? ", " : ""), $1, $2 + 1}')
+distinct=$(while read -r _ t; do ticket_of "$t"; done <"$tmp/draw.tokens" | sort -un | paste -sd' ')
+echo "draw: seed $seed; order $seen"
+verdict "the opening draw with tickets issued on both hosts: the revealed seed's order" \
+  "$([ "$opened" = "$commitment" ] && [ "$pre" = 40 ] && [ "$distinct" = "$(seq -s' ' 40)" ] && [ "$before" = "40 WAITING" ] &&
+    [ "$seen" = "$expected" ]; echo $?)" \
+  "tickets $hosts (1..40, each once); before the opening $before; seed matches its commitment: $([ "$opened" = "$commitment" ] && echo yes || echo no); $pre in the pre-queue; places $([ "$seen" = "$expected" ] && echo "= the SHA-1 order" || echo "$seen, expected $expected")"
 
 # --- faults under a steady mixed load ------------------------------------------------
 echo "== faults under load"
