@@ -7,6 +7,8 @@
 #   make test     install what is missing, build, run unit + integration tests
 #   make bench    every route against the ceiling; writes bench/results/LATEST.{md,png},
 #                 exits non-zero if a scenario FAILs (make bench-selftest: the bench's own test)
+#   make bench-cluster  the same scenarios on one stack and on the cluster, side by side:
+#                 bench/results/CLUSTER.md
 #   make fuzz     the libFuzzer targets for FUZZ_SECONDS (300) each
 #   make soak     the mixed load for SOAK_SECONDS (600), memory at start and end
 #   make install  install for production (PREFIX, SYSCONFDIR, DESTDIR)
@@ -49,7 +51,7 @@ UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
 TEST_TOOLS := build/socket_holder build/fault_load
 
-.PHONY: all deps run cluster test test-cluster bench bench-selftest fuzz soak unit integration reset clean install uninstall
+.PHONY: all deps run cluster test test-cluster bench bench-selftest bench-cluster fuzz soak unit integration reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -165,6 +167,11 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)bench/run.sh
+
+# One stack next to the cluster, same scenarios, same data, one run.
+bench-cluster: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)bench/cluster.sh
 
 # The bench's own test, short: it provokes unexpected statuses and data run
 # dry and must report them as FAIL, so it always fails (bench/run.sh exits 1

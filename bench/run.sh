@@ -29,6 +29,13 @@
 # metrics counters cost,
 # BENCH_HOLD=1 to load the data and keep the stack up for profiling by hand.
 #
+# BENCH_TARGET=cluster runs the same scenarios through the load balancer of
+# a cluster (scripts/cluster.sh: three Galera nodes, Redis with Sentinels,
+# two app hosts of BENCH_WORKERS workers per pool) instead of one stack; it
+# skips nginx/ping (the cluster has no bench routes), the scale run, the
+# pool curve and the metrics rounds. bench/cluster.sh (`make bench-cluster`)
+# runs it next to a single stack of the same size and compares them.
+#
 # BENCH_SELFTEST=1 (`make bench-selftest`) tests the bench itself: besides
 # every scenario it pays the same holds a second time, pays from a file of
 # too few holds, and runs the race again on seats already taken; each of
@@ -45,9 +52,19 @@ workers=${BENCH_WORKERS:-8}
 bound=${BENCH_RATE_BOUND:-20000}
 timeout=${BENCH_TIMEOUT:-5}
 selftest=${BENCH_SELFTEST:-0}
+target=${BENCH_TARGET:-single}
 threads=2
 port=28080
-state=$root/var/bench
+state=${BENCH_STATE:-$root/var/bench}
+case "$target" in
+  single) ;;
+  cluster)
+    port=28480  # the cluster's load balancer
+    [ "$selftest" = 1 ] && { echo "bench: BENCH_SELFTEST runs on one stack only" >&2; exit 1; }
+    BENCH_BIG=0 BENCH_CURVE=0 BENCH_METRICS_ROUNDS=0 ;;
+  *) echo "bench: BENCH_TARGET is single or cluster, got '$target'" >&2; exit 1 ;;
+esac
+url=http://127.0.0.1:$port
 if [ "$selftest" = 1 ]; then
   results=${BENCH_RESULTS:-$root/var/bench-selftest}
 else
@@ -95,8 +112,13 @@ stack_pid=
 # the port (Linux's ephemeral range) and the server cannot bind it.
 start_stack() {  # WORKERS [stack.sh options...]
   rm -f "$state/ready"
+  if [ "$target" = cluster ]; then
+    scripts/cluster.sh run --state "$state/cluster" --prefix cb18 --subnet 10.218.41 --front-port $port --no-demo \
+      --workers "$1" --ready-file "$state/ready" >>"$state/stack.txt" 2>&1 &
+  else
   scripts/stack.sh run --state "$state" --http-port $port --metrics-port 28090 --db-port 28306 --redis-port 28379 \
     --workers "$1" --bench --ready-file "$state/ready" "${@:2}" >>"$state/stack.txt" 2>&1 &
+  fi
   stack_pid=$!
   local deadline=$((SECONDS + 180))
   until [ -e "$state/ready" ]; do
@@ -112,7 +134,7 @@ stop_stack() {
 }
 trap stop_stack EXIT
 
-if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then
+if curl -s -o /dev/null "$url/healthz"; then
   log "something already serves port $port (a bench stack left running?): stop it first"
   exit 1
 fi
@@ -122,10 +144,18 @@ chmod 755 "$state"
 started=$SECONDS
 log "starting the stack ($workers workers per pool)"
 start_stack "$workers"
-sql() { mariadb --socket="$state/mysql-run/mysqld.sock" -uroot -N concert "$@"; }
-redis() { redis-cli -s "$state/run/redis.sock" "$@"; }
-export CONCERT_DB_URL="unix://$state/mysql-run/mysqld.sock" CONCERT_REDIS_SOCKET="$state/run/redis.sock"
-ctl() { bin/concertctl "$@" >/dev/null; }
+if [ "$target" = cluster ]; then
+  # Loads go to Galera node 1 (they replicate); concertctl finds a Synced
+  # node and Sentinel's primary by itself.
+  sql() { scripts/cluster.sh sql 1 --state "$state/cluster" -N "$@"; }
+  concertctl() { scripts/cluster.sh ctl --state "$state/cluster" "$@"; }
+else
+  sql() { mariadb --socket="$state/mysql-run/mysqld.sock" -uroot -N concert "$@"; }
+  redis() { redis-cli -s "$state/run/redis.sock" "$@"; }
+  export CONCERT_DB_URL="unix://$state/mysql-run/mysqld.sock" CONCERT_REDIS_SOCKET="$state/run/redis.sock"
+  concertctl() { bin/concertctl "$@"; }
+fi
+ctl() { concertctl "$@" >/dev/null; }
 
 # --- data ---------------------------------------------------------------------
 log "loading data"
@@ -179,7 +209,7 @@ sed -n '5001,7000p' "$data/users.txt" >"$data/u_race.txt"
 # Tokens are of one concert's room each: the main users wait in the small
 # concert's room and in bench-holds', the payers in bench-pay's, the racers
 # in bench-race's.
-tokens() { build/bench/load tokens "http://127.0.0.1:$port" "$data/$1" "$data/$2" 16 "$3"; }
+tokens() { build/bench/load tokens "$url" "$data/$1" "$data/$2" 16 "$3"; }
 tokens u_main.txt tokens.txt "$small"
 tokens u_main.txt holdtokens.txt "$holdc"
 tokens u_race.txt racetokens.txt "$racec"
@@ -217,14 +247,23 @@ done
 # settle: InnoDB writes the freshly loaded pages out before anything is
 # measured, so that every scenario (and the scale run against the small one)
 # compares steady states, not a load's aftermath in the background.
+# (On a cluster, every node.)
+each_node() {
+  if [ "$target" = cluster ]; then
+    local n
+    for n in 1 2 3; do scripts/cluster.sh sql "$n" --state "$state/cluster" -N "$@"; done
+  else
+    sql "$@"
+  fi
+}
 settle() {
   local dirty deadline=$((SECONDS + 120))
-  sql -e "SET GLOBAL innodb_max_dirty_pages_pct = 0"
-  while dirty=$(sql -e "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'" | awk '{print $2}') &&
+  each_node -e "SET GLOBAL innodb_max_dirty_pages_pct = 0"
+  while dirty=$(each_node -e "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'" | awk '{s += $2} END {print s + 0}') &&
     [ "$dirty" -gt 100 ] && [ $SECONDS -lt $deadline ]; do
     sleep 0.5
   done
-  sql -e "SET GLOBAL innodb_max_dirty_pages_pct = 90"
+  each_node -e "SET GLOBAL innodb_max_dirty_pages_pct = 90"
   log "InnoDB settled: $dirty dirty pages left; $(sql -e "
     SELECT CONCAT(ROUND(SUM(data_length + index_length) / 1048576), ' MB of data and indexes, buffer pool ',
       @@innodb_buffer_pool_size DIV 1048576, ' MB') FROM information_schema.tables WHERE table_schema = 'concert'")"
@@ -235,7 +274,7 @@ log "data loaded in $((SECONDS - started)) s: $(sql -e 'SELECT COUNT(*) FROM sea
 
 if [ "${BENCH_HOLD:-0}" = 1 ]; then
   # For profiling one route by hand: the stack and data stay up until Ctrl-C.
-  log "BENCH_HOLD=1: stack on http://127.0.0.1:$port, data in $data; Ctrl-C stops it"
+  log "BENCH_HOLD=1: stack on $url, data in $data; Ctrl-C stops it"
   while kill -0 $stack_pid 2>/dev/null; do sleep 1; done
   exit 0
 fi
@@ -328,7 +367,7 @@ run() {
   local line cpu requests=0
   cpu_snapshot >"$state/cpu.before"
   line=$(env "$@" wrk -t$threads -c"$c" -d"${seconds}s" --timeout "${timeout}s" -s "$BENCH_LUA/$script" \
-    "http://127.0.0.1:$port" | grep '^BENCH ' | sed 's/^BENCH //') || true
+    "$url" | grep '^BENCH ' | sed 's/^BENCH //') || true
   cpu_snapshot >"$state/cpu.after"
   [ -n "$line" ] && requests=$(jq -r .requests <<<"$line")
   cpu=$(cpu_per_request "$state/cpu.before" "$state/cpu.after" "$requests")
@@ -355,8 +394,10 @@ each() {
   for c in "${conns[@]}"; do run "$name" "$c" "$script" "${@//@C@/$c}"; done
 }
 
-each "nginx return 200" nginx.lua
-each "ping (our runtime)" ping.lua
+if [ "$target" = single ]; then
+  each "nginx return 200" nginx.lua
+  each "ping (our runtime)" ping.lua
+fi
 each "GET /queue/status" queue_status.lua
 each "POST /queue/token (fresh users)" token_issue.lua BENCH_CONCERT="$small" BENCH_USERS=fresh.c@C@.txt
 each "GET available-seats" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
@@ -375,15 +416,15 @@ if [ "$selftest" = 1 ]; then
 fi
 
 log "opening-day race: 2000 holds at once on 50 seats"
-race=$(build/bench/load race "http://127.0.0.1:$port" "$data/racetokens.txt" "$racec" "$first_date" 2000) || true
+race=$(build/bench/load race "$url" "$data/racetokens.txt" "$racec" "$first_date" 2000) || true
 record "opening-day race" 2000 "$race"
 if [ "$selftest" = 1 ]; then
-  race=$(build/bench/load race "http://127.0.0.1:$port" "$data/racetokens.txt" "$racec" "$first_date" 2000) || true
+  race=$(build/bench/load race "$url" "$data/racetokens.txt" "$racec" "$first_date" 2000) || true
   record "opening-day race (self-test: seats already taken)" 2000 "$race" '{"selftest":true}'
 fi
 for k in "${!conns[@]}"; do
   c=${conns[$k]}
-  journey=$(build/bench/load journey "http://127.0.0.1:$port" "$journeyc" "$first_date" $((k * journey_days)) \
+  journey=$(build/bench/load journey "$url" "$journeyc" "$first_date" $((k * journey_days)) \
     "$journey_days" "$seconds" "$c") || true
   record "journey" "$c" "$journey"
 done
@@ -420,7 +461,7 @@ if [ "${BENCH_BIG:-1}" = 1 ]; then
       redis.call('ZADD', KEYS[3], 9999999999999, t)
     end
     return redis.call('ZCARD', KEYS[2])" 3 "{q:$small}:seq" "{q:$small}:waiting" "{q:$small}:seen" >/dev/null
-  log "room now: $(bin/concertctl queue stats --concert "$small")"
+  log "room now: $(concertctl queue stats --concert "$small")"
   # The big concert's seats are read and held with tokens of its own room.
   tokens u_main.txt bigtokens.txt "$big"
   settle
@@ -441,7 +482,7 @@ if [ "${BENCH_CURVE:-1}" = 1 ]; then
   done
 fi
 
-check=$(bin/concertctl check | sed 's/.*"ok":\([a-z]*\).*/\1/')
+check=$(concertctl check | sed 's/.*"ok":\([a-z]*\).*/\1/')
 stop_stack
 log "done in $((SECONDS - started)) s; concertctl check ok: $check"
 bench/report.sh "$results/LATEST.jsonl" "$results" "$seconds" "${conns[*]}" "$workers" "$check" \
