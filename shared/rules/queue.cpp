@@ -32,6 +32,29 @@ std::int64_t poll_after_seconds(QueueStatus status, std::int64_t wait_seconds, s
     return poll;
 }
 
+std::string compact_user_id(const std::string& user_id) {
+    if (user_id.size() != 36) return user_id;
+    std::string out;
+    out.reserve(16);
+    int high = -1;
+    for (std::size_t i = 0; i < user_id.size(); ++i) {
+        char c = user_id[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return user_id;
+            continue;
+        }
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (v < 0) return user_id;
+        if (high < 0) {
+            high = v;
+        } else {
+            out.push_back(static_cast<char>(high * 16 + v));
+            high = -1;
+        }
+    }
+    return out;
+}
+
 std::string room_prefix(std::int64_t concert_id) { return "{q:" + std::to_string(concert_id) + "}:"; }
 
 void add_place(cJSON* out, const QueueView& view) {

@@ -12,7 +12,8 @@ namespace concert {
 
 namespace {
 
-// KEYS[1..10] of every room script, in the prelude's order.
+// KEYS[1..12] of every room script, in the prelude's order ("owner" is the
+// prefix of the owner hashes: see the prelude).
 std::vector<std::string> room_keys(std::int64_t concert_id) {
     std::string p = room_prefix(concert_id);
     return {p + "seq",      p + "waiting",  p + "active",         p + "seen",  p + "admits",
@@ -29,6 +30,17 @@ std::string prelude() {
 local K_SEQ, K_WAITING, K_ACTIVE, K_SEEN = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local K_ADMITS, K_ADMITTED, K_TOTAL, K_SETTINGS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local K_OWNER, K_PAYING, K_OPENING, K_PREQUEUE = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+-- Who holds a ticket, and a user's ticket, in hashes of at most 100 fields
+-- each (Redis keeps such a small hash as one compact list): the owner of
+-- ticket t is field t % 100 of K_OWNER:<t / 100>; the ticket of user u
+-- (16 bytes, compact_user_id) is field u of K_USERS<last 2 bytes of u, hex>
+-- (65,536 of those: ~15 users each in a room of a million). Their names are
+-- made here; they share the room's hash tag, so they are in its slot.
+local K_USERS = string.sub(K_SEQ, 1, -4) .. 'u:'
+local function owner_key(t) return K_OWNER .. ':' .. math.floor(tonumber(t) / 100) end
+local function owner_field(t) return tonumber(t) % 100 end
+local function owner_of(t) return redis.call('HGET', owner_key(t), owner_field(t)) end
+local function users_key(u) return K_USERS .. string.format('%02x%02x', string.byte(u, -2, -1)) end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
@@ -58,13 +70,19 @@ local active_s = num(s[2], num(ARGV[G + 1], )lua" + setting_default("queue.activ
 local idle_ms = num(s[3], num(ARGV[G + 2], )lua" + setting_default("queue.idle_seconds") + R"lua()) * 1000
 local paused = num(s[4], num(ARGV[G + 3], )lua" + setting_default("queue.paused") + R"lua())
 
--- The ticket leaves its place or its slot for good.
+-- The ticket leaves its place or its slot for good, and its holder's
+-- entry goes with it (if it still names this ticket).
 local function forget(t)
   if in_prequeue(t) then redis.call('ZREM', K_PREQUEUE, lottery_key(t)) end
   redis.call('ZREM', K_WAITING, t)
   redis.call('ZREM', K_ACTIVE, t)
   redis.call('ZREM', K_SEEN, t)
-  redis.call('HDEL', K_OWNER, t)
+  local u = owner_of(t)
+  if u then
+    redis.call('HDEL', owner_key(t), owner_field(t))
+    local held = redis.call('HGET', users_key(u), u)
+    if held and string.match(held, '^(%d+) ') == tostring(t) then redis.call('HDEL', users_key(u), u) end
+  end
   redis.call('HDEL', K_PAYING, t)
 end
 
@@ -118,7 +136,7 @@ end
 -- tokens live on) is EXPIRED for this user and left alone. With touch, a
 -- live ticket's last-seen time becomes now.
 local function status_of(t, touch, user)
-  if redis.call('HGET', K_OWNER, t) ~= user then return 'EXPIRED' end
+  if owner_of(t) ~= user then return 'EXPIRED' end
   if is_idle(t) then forget(t) return 'EXPIRED' end
   local ends = redis.call('ZSCORE', K_ACTIVE, t)
   local status
@@ -160,11 +178,11 @@ end
 )lua";
 }
 
-// KEYS[13] = the room's {q:N}:u:<userId>; ARGV[1] = userId.
+// ARGV[1] = the user (compact_user_id).
 const Script& issue_script() {
     static const Script script(prelude() + R"lua(
 local user = ARGV[1]
-local held = redis.call('GET', KEYS[13])
+local held = redis.call('HGET', users_key(user), user)
 if held then
   local t, iat = string.match(held, '^(%d+) (%d+)$')
   if t then
@@ -186,8 +204,8 @@ else
   redis.call('ZADD', K_WAITING, t, t)
 end
 redis.call('ZADD', K_SEEN, now, t)
-redis.call('HSET', K_OWNER, t, user)
-redis.call('SET', KEYS[13], t .. ' ' .. iat, 'EX', 86400)
+redis.call('HSET', owner_key(t), owner_field(t), user)
+redis.call('HSET', users_key(user), user, t .. ' ' .. iat)
 admit()
 return view(t, iat, status_of(t, false, user))
 )lua");
@@ -218,7 +236,7 @@ return status_of(ARGV[1], true, ARGV[2])
 
 const Script& expire_script() {
     static const Script script(prelude() + R"lua(
-if redis.call('HGET', K_OWNER, ARGV[1]) == ARGV[2] then forget(ARGV[1]) end
+if owner_of(ARGV[1]) == ARGV[2] then forget(ARGV[1]) end
 admit()
 return 1
 )lua");
@@ -253,14 +271,14 @@ return 1
     return script;
 }
 
-// KEYS[13] = the room's {q:N}:u:<userId>; ARGV[1] = userId.
+// ARGV[1] = the user (compact_user_id).
 const Script& forget_user_script() {
     static const Script script(prelude() + R"lua(
-local held = redis.call('GET', KEYS[13])
+local held = redis.call('HGET', users_key(ARGV[1]), ARGV[1])
 if held then
   local t = string.match(held, '^(%d+) ')
-  if t and redis.call('HGET', K_OWNER, t) == ARGV[1] then forget(t) end
-  redis.call('DEL', KEYS[13])
+  if t and owner_of(t) == ARGV[1] then forget(t) end
+  redis.call('HDEL', users_key(ARGV[1]), ARGV[1])
 end
 admit()
 return 1
@@ -343,22 +361,16 @@ QueueView parse_view(std::int64_t concert_id, const redisReply* reply) {
     return v;
 }
 
-// Runs one of the room scripts on the room's keys (and 'extra_key' as
-// KEYS[13]), with the script's own arguments followed by the global queue
-// settings as this process last read them (within a second).
-ReplyPtr run(Redis& redis, const Script& script, std::int64_t concert_id, std::vector<std::string> args,
-             const std::string& extra_key = "") {
+// Runs one of the room scripts on the room's keys, with the script's own
+// arguments followed by the global queue settings as this process last
+// read them (within a second).
+ReplyPtr run(Redis& redis, const Script& script, std::int64_t concert_id, std::vector<std::string> args) {
     std::vector<std::string> keys = room_keys(concert_id);
-    if (!extra_key.empty()) keys.push_back(extra_key);
     const auto& global = cached_settings(redis);
     for (const char* name : {"queue.capacity", "queue.active_seconds", "queue.idle_seconds", "queue.paused"}) {
         args.push_back(std::to_string(global.at(name)));
     }
     return redis.eval(script, keys, args);
-}
-
-std::string user_key(std::int64_t concert_id, const std::string& user_id) {
-    return room_prefix(concert_id) + "u:" + user_id;
 }
 
 // Every key of the keyspace that matches 'pattern', by SCAN (a few keys a
@@ -387,28 +399,28 @@ std::int64_t room_of(const std::string& key) {
 }  // namespace
 
 QueueView queue_issue(Redis& redis, std::int64_t concert_id, const std::string& user_id) {
-    ReplyPtr reply = run(redis, issue_script(), concert_id, {user_id}, user_key(concert_id, user_id));
+    ReplyPtr reply = run(redis, issue_script(), concert_id, {compact_user_id(user_id)});
     return parse_view(concert_id, reply.get());
 }
 
 QueueView queue_status(Redis& redis, const Ticket& t) {
-    ReplyPtr reply = run(redis, status_script(), t.concert_id, {std::to_string(t.number), t.user_id});
+    ReplyPtr reply = run(redis, status_script(), t.concert_id, {std::to_string(t.number), compact_user_id(t.user_id)});
     return parse_view(t.concert_id, reply.get());
 }
 
 QueueStatus queue_touch(Redis& redis, const Ticket& t) {
-    ReplyPtr reply = run(redis, touch_script(), t.concert_id, {std::to_string(t.number), t.user_id});
+    ReplyPtr reply = run(redis, touch_script(), t.concert_id, {std::to_string(t.number), compact_user_id(t.user_id)});
     return parse_status(reply.get());
 }
 
 void queue_expire(Redis& redis, const Ticket& t) {
-    run(redis, expire_script(), t.concert_id, {std::to_string(t.number), t.user_id});
+    run(redis, expire_script(), t.concert_id, {std::to_string(t.number), compact_user_id(t.user_id)});
 }
 
 PaymentClaim queue_claim_payment(Redis& redis, const Ticket& t, const std::string& claim_id, std::int64_t lifetime_ms,
                                  const std::string& key_tag) {
     ReplyPtr reply = run(redis, claim_script(), t.concert_id,
-                         {std::to_string(t.number), t.user_id, claim_id, std::to_string(lifetime_ms), key_tag});
+                         {std::to_string(t.number), compact_user_id(t.user_id), claim_id, std::to_string(lifetime_ms), key_tag});
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) throw std::runtime_error("queue: bad claim reply");
     std::string outcome(reply->element[0]->str, reply->element[0]->len);
     std::string in_flight(reply->element[1]->str, reply->element[1]->len);
@@ -422,9 +434,7 @@ void queue_release_payment(Redis& redis, const Ticket& t, const std::string& cla
 }
 
 void queue_forget_user(Redis& redis, const std::string& user_id) {
-    for (const std::string& key : scan(redis, "{q:*}:u:" + user_id)) {
-        if (std::int64_t concert_id = room_of(key)) run(redis, forget_user_script(), concert_id, {user_id}, key);
-    }
+    for (std::int64_t concert_id : queue_rooms(redis)) run(redis, forget_user_script(), concert_id, {compact_user_id(user_id)});
 }
 
 OpenOutcome queue_open_room(Redis& redis, std::int64_t concert_id, std::optional<std::int64_t> opens_at_ms,

@@ -13,13 +13,15 @@
 //   {q:N}:admits          ZSET ticket -> ms of admission, the last minute only
 //   {q:N}:admitted        the highest ticket admitted so far
 //   {q:N}:admitted_total  how many tickets were ever admitted
-//   {q:N}:owner           HASH ticket -> userId of every live ticket
+//   {q:N}:owner:<t/100>   HASH t % 100 -> userId (16 bytes, compact_user_id) of
+//                         every live ticket t: at most 100 fields, kept compact
 //   {q:N}:paying          HASH ticket -> "until_ms claimId keyTag": a payment in flight
 //   {q:N}:settings        HASH the room's own queue.* settings (store/settings.hpp)
 //   {q:N}:opening         HASH opens_ms, seed, commitment, last (the last pre-queue ticket)
 //   {q:N}:prequeue        ZSET 0 -> "<sha1 hex of seed:ticket>:<ticket>": tickets issued
 //                         before the opening, in the draw's order
-//   {q:N}:u:<userId>      "ticket iat" of the user's latest ticket in the room (24 h)
+//   {q:N}:u:<hhhh>        HASH userId (16 bytes) -> "ticket iat" of the user's live
+//                         ticket; hhhh = the id's last two bytes in hex
 // The global settings ({q}:settings) live in another slot: each script gets
 // their values as arguments, read by this process at most a second ago.
 //

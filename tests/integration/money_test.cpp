@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "client.hpp"
+#include "rules/queue.hpp"
 
 #include <CppUTest/TestHarness.h>
 
@@ -408,12 +409,12 @@ TEST(Money, ASpentAdmissionPaysNoSecondOrderEvenIfRedisForgotItsEnd) {
     std::string second = hold(c, concert, itest::day(5), 2);
     LONGS_EQUAL(200, charge(c, 2000).status);
     LONGS_EQUAL(200, pay(c, first).status);
-    std::string ticket = itest::ticket_of(c.token);
-    std::string cli = "redis-cli -p " + std::to_string(itest::redis_port());
-    std::string room = "'{q:" + std::to_string(concert) + "}:";
-    itest::shell(cli + " ZADD " + room + "active' 99999999999999 " + ticket + " >/dev/null && " + cli + " ZADD " + room +
-                 "seen' 99999999999999 " + ticket + " >/dev/null && " + cli + " HSET " + room + "owner' " + ticket + " " +
-                 c.id + " >/dev/null");
+    long ticket = std::stol(itest::ticket_of(c.token));
+    std::string room = concert::room_prefix(concert);
+    itest::redis().command({"ZADD", room + "active", "99999999999999", std::to_string(ticket)});
+    itest::redis().command({"ZADD", room + "seen", "99999999999999", std::to_string(ticket)});
+    itest::redis().command({"HSET", room + "owner:" + std::to_string(ticket / 100), std::to_string(ticket % 100),
+                            concert::compact_user_id(c.id)});
     STRCMP_EQUAL("", itest::error_problem(pay(c, second), 403, "Queue token is not active").c_str());
     LONGS_EQUAL(1000, balance_of(c));
     STRCMP_EQUAL("1", itest::scalar("SELECT COUNT(*) FROM payments WHERE user_id = '" + c.id + "'").c_str());

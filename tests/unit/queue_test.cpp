@@ -1,5 +1,7 @@
 #include "rules/queue.hpp"
 
+#include "base/text.hpp"
+
 #include <algorithm>
 #include <string>
 
@@ -82,4 +84,20 @@ TEST(RoomFacts, AfterTheOpeningTheSeedAndThePreQueueArePublished) {
     f.pre_queue_tickets = 60;
     STRCMP_CONTAINS("\"open\":true,\"opensAt\":null", concert::room_facts_json(f).c_str());
     STRCMP_CONTAINS("\"seed\":\"cd\",\"preQueueTickets\":60", concert::room_facts_json(f).c_str());
+}
+
+TEST_GROUP(CompactUserId){};
+
+TEST(CompactUserId, AUuidBecomesItsSixteenBytesInAnyCase) {
+    std::string lower = concert::compact_user_id("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+    LONGS_EQUAL(16, lower.size());
+    STRCMP_EQUAL("0190a1b2c3d47e5f8a9b0c1d2e3f4a5b", concert::hex_encode(lower).c_str());
+    CHECK(lower == concert::compact_user_id("0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B"));
+}
+
+TEST(CompactUserId, AnythingElseStaysAsItIs) {
+    for (const char* id : {"", "alice", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5bb",
+                           "0190a1b2xc3d4-7e5f-8a9b-0c1d2e3f4a5b", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5g"}) {
+        STRCMP_EQUAL(id, concert::compact_user_id(id).c_str());
+    }
 }
