@@ -116,9 +116,13 @@ build/fuzz/libconcert.a: $(FUZZ_OBJ)
 build/fuzz/%_fuzz: build/fuzz/obj/fuzz/%_fuzz.o build/fuzz/libconcert.a
 	$(Q)clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
-BENCH_BINS := build/bench/ping build/bench/load
+BENCH_BINS := build/bench/ping build/bench/load build/bench/room
 
 build/bench/ping: $(REL)/bench/ping.o $(REL)/libconcert.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
+
+build/bench/room: $(REL)/bench/room.o $(REL)/libconcert.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
 

@@ -151,7 +151,6 @@ if [ "$target" = cluster ]; then
   concertctl() { scripts/cluster.sh ctl --state "$state/cluster" "$@"; }
 else
   sql() { mariadb --socket="$state/mysql-run/mysqld.sock" -uroot -N concert "$@"; }
-  redis() { redis-cli -s "$state/run/redis.sock" "$@"; }
   export CONCERT_DB_URL="unix://$state/mysql-run/mysqld.sock" CONCERT_REDIS_SOCKET="$state/run/redis.sock"
   concertctl() { bin/concertctl "$@"; }
 fi
@@ -447,28 +446,35 @@ fi
 
 # --- scale: a million seats and a million tickets --------------------------------
 if [ "${BENCH_BIG:-1}" = 1 ]; then
-  log "loading 1,000,000 seats (20,000 dates) and 1,000,000 waiting tickets"
+  log "loading 1,000,000 seats (20,000 dates) and a room of 1,000,000 waiting tickets"
   # At least a million seats, and at least one run's share for the holds.
   big=$(add_concert bench-big $(( hold_dates > 20000 ? hold_dates : 20000 )) 50)
-  # A million tickets behind ours, alive (seen far in the future) and, with
-  # admission paused, all still waiting.
-  # The million wait in the small concert's room, behind the tokens measured.
-  ctl settings set queue.paused 1 --concert "$small"
-  redis EVAL "
-    local first = redis.call('INCRBY', KEYS[1], 1000000) - 999999
-    for t = first, first + 999999 do
-      redis.call('ZADD', KEYS[2], t, t)
-      redis.call('ZADD', KEYS[3], 9999999999999, t)
-    end
-    return redis.call('ZCARD', KEYS[2])" 3 "{q:$small}:seq" "{q:$small}:waiting" "{q:$small}:seen" >/dev/null
-  log "room now: $(concertctl queue stats --concert "$small")"
+  # A room of a million: a concert of its own whose room admits the default
+  # 100; 1,000,100 tickets issued through the code POST /queue/token runs
+  # (bench/room.cpp: the same script, every key a ticket has), so 100 are
+  # ACTIVE and 1,000,000 wait. Redis's memory is read before and after.
+  # Tokens for 5,000 of the waiting, spread over the line, are what the
+  # status scenario polls. (Idle and ACTIVE time are the bench's day: nobody
+  # lapses while it is measured.)
+  million=$(add_concert bench-million 1 50)
+  ctl settings set queue.capacity 100 --concert "$million"
+  fill=$(CONCERT_TOKEN_SECRET=$(cat "$state/token-secret") build/bench/room fill "$million" 1000100 4 5000 "$data/milliontokens.txt")
+  echo "$fill" | jq -c '{scenario: "a room of a million: fill", kind: "million"} + .' >>"$results/LATEST.jsonl"
+  log "room now: $(concertctl queue stats --concert "$million"); $(jq -r '"\(.bytes_per_ticket) bytes of Redis memory per ticket, filled in \(.seconds) s"' <<<"$fill")"
+  # The poll rate server pacing implies for that room with the contract's
+  # default settings (capacity 100, ACTIVE 600 s, idle 120 s), admitting 100
+  # a minute (every slot turning over once a minute; slower admission asks
+  # for fewer polls), and with a room override of queue.idle_seconds 360.
+  for idle in 120 360; do
+    build/bench/room pacing 1000000 100 600 "$idle" 100 |
+      jq -c '{scenario: "a room of a million: pacing", kind: "million"} + .' >>"$results/LATEST.jsonl"
+  done
   # The big concert's seats are read and held with tokens of its own room.
   tokens u_main.txt bigtokens.txt "$big"
   settle
-  each "GET /queue/status [big]" queue_status.lua
+  each "GET /queue/status [big]" queue_status.lua BENCH_TOKENS=milliontokens.txt
   each "GET available-seats [big]" seats.lua BENCH_CONCERT="$big" BENCH_DATES=20000 BENCH_TOKENS=bigtokens.txt
   for c in "${conns[@]}"; do holds_run "POST /reservations [big]" "$big" "$c" BENCH_TOKENS=bigtokens.txt; done
-  ctl settings set queue.paused 0 --concert "$small"
 fi
 
 # --- pool-size curve ----------------------------------------------------------------

@@ -1,0 +1,146 @@
+// A room of a million, for the bench (issue: "one two-core machine carries
+// a room of a million following clients").
+//
+//   room fill CONCERT N PROCS SAMPLE OUT
+//       Issues N tickets in CONCERT's room through the very code
+//       POST /queue/token runs (queue_issue: the same script, every key a
+//       ticket has), PROCS processes at once, for users
+//       00000000-0000-7000-c000-<n in hex>. Signs a token (as the route does,
+//       CONCERT_TOKEN_SECRET) for SAMPLE of them, spread evenly over the
+//       room, and writes "userId token" lines to OUT. Prints one JSON line:
+//       tickets, seconds, Redis's used_memory before and after, bytes per
+//       ticket.
+//   room pacing WAITING CAPACITY ACTIVE_SECONDS IDLE_SECONDS ADMITTED_PER_MINUTE
+//       The poll rate that server pacing implies for a room of WAITING
+//       waiting tickets and CAPACITY active ones: the sum over every ticket
+//       of 1 / pollAfterSeconds, with pollAfterSeconds computed by the code
+//       the routes use (estimate_wait_seconds, poll_after_seconds) for a
+//       room admitting ADMITTED_PER_MINUTE (0: none in the last minute, so
+//       the estimate assumes CAPACITY per ACTIVE_SECONDS). Prints one JSON
+//       line.
+//
+// Connection settings from the handlers' variables (CONCERT_REDIS_*).
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "base/config.hpp"
+#include "rules/queue.hpp"
+#include "rules/token.hpp"
+#include "store/queue.hpp"
+#include "store/redis.hpp"
+
+namespace {
+
+long long arg(char** argv, int i) { return std::atoll(argv[i]); }
+
+std::string user_of(long long n) {
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-7000-c000-%012llx", n);
+    return id;
+}
+
+long long used_memory(concert::Redis& redis) {
+    concert::ReplyPtr info = redis.command({"INFO", "memory"});
+    std::string text(info->str, info->len);
+    std::size_t at = text.find("used_memory:");
+    return at == std::string::npos ? -1 : std::atoll(text.c_str() + at + 12);
+}
+
+int fill(long long concert_id, long long n, int procs, long long sample, const std::string& out) {
+    concert::Config config = concert::config_from_env();
+    long long before;
+    {
+        concert::Redis redis(config);
+        before = used_memory(redis);
+    }
+    long long every = sample > 0 ? std::max(1LL, n / sample) : 0;
+    auto started = std::chrono::steady_clock::now();
+    std::vector<pid_t> children;
+    for (int p = 0; p < procs; ++p) {
+        pid_t pid = fork();
+        if (pid < 0) return 1;
+        if (pid == 0) {
+            concert::Redis redis(config);
+            std::ofstream lines(out + "." + std::to_string(p));
+            for (long long i = p; i < n; i += procs) {
+                std::string user = user_of(i + 1);
+                concert::QueueView view = concert::queue_issue(redis, concert_id, user);
+                if (every > 0 && view.ticket % every == 0) {
+                    lines << user << ' '
+                          << concert::sign_token({user, concert_id, view.ticket, view.issued_at,
+                                                  view.issued_at + concert::kTokenLifetimeSeconds},
+                                                 config.token_secret)
+                          << '\n';
+                }
+            }
+            lines.close();  // _Exit flushes nothing
+            std::_Exit(lines ? 0 : 1);
+        }
+        children.push_back(pid);
+    }
+    bool ok = true;
+    for (pid_t pid : children) {
+        int status = 0;
+        waitpid(pid, &status, 0);
+        ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::ofstream all(out);
+    long long tokens = 0;
+    for (int p = 0; p < procs; ++p) {
+        std::ifstream part(out + "." + std::to_string(p));
+        for (std::string line; std::getline(part, line);) {
+            all << line << '\n';
+            ++tokens;
+        }
+        std::remove((out + "." + std::to_string(p)).c_str());
+    }
+    concert::Redis redis(config);
+    long long after = used_memory(redis);
+    std::printf("{\"tickets\":%lld,\"seconds\":%.1f,\"tokens\":%lld,\"used_memory_before\":%lld,"
+                "\"used_memory_after\":%lld,\"bytes_per_ticket\":%.1f}\n",
+                n, seconds, tokens, before, after, static_cast<double>(after - before) / static_cast<double>(n));
+    return ok ? 0 : 1;
+}
+
+int pacing(long long waiting, long long capacity, long long active_s, long long idle_s, long long admitted) {
+    double rate = 0;
+    long long fastest = 0, slowest = 0;
+    for (long long p = 1; p <= waiting; ++p) {
+        long long wait = concert::estimate_wait_seconds(p, admitted, capacity, active_s);
+        long long poll = concert::poll_after_seconds(concert::QueueStatus::Waiting, wait, idle_s);
+        rate += 1.0 / static_cast<double>(poll);
+        if (p == 1) fastest = poll;
+        if (p == waiting) slowest = poll;
+    }
+    long long active_poll = concert::poll_after_seconds(concert::QueueStatus::Active, 0, idle_s);
+    rate += static_cast<double>(capacity) / static_cast<double>(active_poll);
+    std::printf("{\"waiting\":%lld,\"capacity\":%lld,\"active_seconds\":%lld,\"idle_seconds\":%lld,"
+                "\"admitted_per_minute\":%lld,\"poll_first\":%lld,\"poll_last\":%lld,\"poll_active\":%lld,"
+                "\"implied_rps\":%.1f}\n",
+                waiting, capacity, active_s, idle_s, admitted, fastest, slowest, active_poll, rate);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string mode = argc > 1 ? argv[1] : "";
+    try {
+        if (mode == "fill" && argc == 7) return fill(arg(argv, 2), arg(argv, 3), static_cast<int>(arg(argv, 4)), arg(argv, 5), argv[6]);
+        if (mode == "pacing" && argc == 7) return pacing(arg(argv, 2), arg(argv, 3), arg(argv, 4), arg(argv, 5), arg(argv, 6));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "room: %s\n", e.what());
+        return 1;
+    }
+    std::fprintf(stderr, "usage: see the comment at the top of bench/room.cpp\n");
+    return 2;
+}
