@@ -16,7 +16,7 @@
 // debited once, every seat SOLD, every reservation PAID (one UPDATE whose
 // every row is guarded by the version read just before), one payment row
 // with its reservations, one ledger row; any change in between rolls the
-// whole thing back. Then the queue token is
+// whole thing back: pay_order() (store/money.hpp). Then the queue token is
 // EXPIRED; if Redis fails at that moment the payment still stands (the token
 // lapses by its active time). The Idempotency-Key steps are
 // idempotent_write()'s (store/idempotency.hpp); the order of the refusals
@@ -34,118 +34,21 @@
 #include "base/log.hpp"
 #include "base/uuid.hpp"
 #include "rules/catalog.hpp"
-#include "rules/holds.hpp"
 #include "rules/money.hpp"
 #include "runtime/serve.hpp"
 #include "store/auth.hpp"
 #include "store/idempotency.hpp"
+#include "store/money.hpp"
 #include "store/queue.hpp"
 #include "store/settings.hpp"
 
 namespace {
 
-constexpr int kAttempts = 16;
 // A claim outlives any payment (16 attempts, each bounded by the database's
 // timeouts) yet lets a ticket whose worker died pay again within a minute.
 constexpr std::int64_t kClaimMs = 60000;
 // How long a retry with the same key waits for the payment in flight.
 constexpr int kSameKeyWaitSeconds = 10;
-
-// "?, ?, ..." for n parameters.
-std::string placeholders(std::size_t n) {
-    std::string out;
-    for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
-    return out;
-}
-
-// The payer (balance, version, the database's now for paidAt) and the
-// order's reservations with their seats and concerts, in one read: a row
-// for each reservation found, or one with no reservation if none is. The
-// text depends only on how many ids: the prepared statement is reused.
-std::string read_query(std::size_t n) {
-    return "SELECT u.balance, u.version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f'), "
-           "r.id, r.user_id = u.id, r.status, r.version, r.expires_at <= NOW(3), r.price, s.version, d.concert_id "
-           "FROM users u LEFT JOIN reservations r ON r.id IN (" + placeholders(n) + ") "
-           "LEFT JOIN seats s ON s.id = r.seat_id LEFT JOIN concert_dates d ON d.id = s.concert_date_id "
-           "WHERE u.id = ?";
-}
-
-// One statement debits the payer once, sells every seat and marks every
-// hold PAID, or does none of it: each row is found by key and guarded by the
-// version read before (and each seat and hold by still being live), so it
-// changes 1 + 2n rows or none.
-std::string pay_query(std::size_t n) {
-    std::string guards;
-    for (std::size_t i = 0; i < n; ++i) guards += std::string(i == 0 ? "" : " OR ") + "(r.id = ? AND r.version = ? AND s.version = ?)";
-    return "UPDATE users u JOIN reservations r ON r.id IN (" + placeholders(n) + ") JOIN seats s ON s.id = r.seat_id "
-           "SET u.balance = ?, u.version = u.version + 1, "
-           "s.status = 'SOLD', s.hold_expires_at = NULL, s.version = s.version + 1, "
-           "r.status = 'PAID', r.version = r.version + 1 "
-           "WHERE u.id = ? AND u.version = ? AND s.holder_id = u.id AND " + std::string(concert::kHoldIsLive) +
-           " AND " + concert::kReservationIsLive + " AND (" + guards + ")";
-}
-
-std::string link_query(std::size_t n) {
-    std::string rows;
-    for (std::size_t i = 0; i < n; ++i) rows += i == 0 ? "(?, ?)" : ", (?, ?)";
-    return "INSERT INTO payment_reservations (payment_id, reservation_id) VALUES " + rows;
-}
-
-constexpr const char* kInsertPayment =
-    "INSERT INTO payments (id, reservation_id, user_id, admission, amount, paid_at) VALUES (?, ?, ?, ?, ?, ?)";
-constexpr const char* kLedger =
-    "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, payment_id, created_at) "
-    "VALUES (?, 'PAYMENT', ?, ?, ?, ?)";
-
-// One hold as read: what check_order() decides on, and the versions the
-// guarded UPDATE needs.
-struct Hold {
-    concert::PaymentLookup lookup;
-    std::int64_t version = 0;
-    std::int64_t seat_version = 0;
-};
-
-// The read's answer, in the order's order.
-struct State {
-    std::vector<Hold> holds;
-    std::int64_t balance = 0;
-    std::int64_t user_version = 0;
-    std::string now;  // the database's clock at the read: paidAt
-};
-
-State read_state(concert::Db& db, const std::vector<std::string>& ids, const std::string& user_id) {
-    State s;
-    s.holds.resize(ids.size());  // an id the read does not find stays "not mine"
-    bool payer_found = false;
-    db.run(read_query(ids.size()), [&](sql::PreparedStatement& st) {
-        unsigned k = 1;
-        for (const std::string& id : ids) st.setString(k++, id);
-        st.setString(k, user_id);
-        concert::ResultPtr rs(st.executeQuery());
-        while (rs->next()) {
-            payer_found = true;
-            s.balance = rs->getInt64(1);
-            s.user_version = static_cast<std::int64_t>(rs->getUInt64(2));
-            s.now = rs->getString(3);
-            if (rs->isNull(4)) continue;
-            std::string id = rs->getString(4);
-            for (std::size_t i = 0; i < ids.size(); ++i) {
-                if (ids[i] != id) continue;
-                Hold& h = s.holds[i];
-                h.lookup.mine = rs->getBoolean(5);
-                h.lookup.status = rs->getString(6);
-                h.version = static_cast<std::int64_t>(rs->getUInt64(7));
-                h.lookup.lapsed = rs->getBoolean(8);
-                h.lookup.price = rs->getInt64(9);
-                h.seat_version = static_cast<std::int64_t>(rs->getUInt64(10));
-                h.lookup.concert_id = static_cast<std::int64_t>(rs->getUInt64(11));
-            }
-        }
-        return 0;
-    });
-    if (!payer_found) throw concert::HttpError{401, "Invalid token"};
-    return s;
-}
 
 // The ticket's claim for this request's payment (one order per admission).
 // Until paid (the ticket then ends, claim and all), leaving this scope
@@ -227,79 +130,23 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     TicketClaim ticket(deps.redis, {auth.concert_id, auth.ticket, auth.user_id});
     auto admit = [&] { return ticket.claim(deps.db, keyed); };
     std::int64_t paid_total = 0;  // what the committed attempt debited
-    auto pay = [&](int) -> std::optional<concert::Response> {
-        State s = read_state(deps.db, ids, auth.user_id);
-        std::vector<concert::PaymentLookup> lookups;
-        for (const Hold& h : s.holds) lookups.push_back(h.lookup);
-        std::int64_t total = concert::check_order(lookups, auth.concert_id, s.balance);
-        std::int64_t new_balance = s.balance - total;
-        payment_id = concert::new_uuid();
-
-        deps.db.begin();
-        if (deps.db.execute(pay_query(ids.size()), [&](sql::PreparedStatement& st) {
-                unsigned k = 1;
-                for (const std::string& id : ids) st.setString(k++, id);
-                st.setInt64(k++, new_balance);
-                st.setString(k++, auth.user_id);
-                st.setInt64(k++, s.user_version);
-                for (std::size_t i = 0; i < ids.size(); ++i) {
-                    st.setString(k++, ids[i]);
-                    st.setInt64(k++, s.holds[i].version);
-                    st.setInt64(k++, s.holds[i].seat_version);
-                }
-            }) != static_cast<int>(1 + 2 * ids.size())) {
-            // A charge or another request of the user, a concurrent payment
-            // or cancel, or a hold lapsed since the read: the next read says
-            // which, and answers with that error (or pays, if only the
-            // balance moved).
-            deps.db.rollback();
-            return std::nullopt;
-        }
-        try {
-            deps.db.execute(kInsertPayment, [&](sql::PreparedStatement& st) {
-                st.setString(1, payment_id);
-                st.setString(2, ids.front());
-                st.setString(3, auth.user_id);
-                st.setString(4, admission);
-                st.setInt64(5, total);
-                st.setString(6, s.now);
-            });
-            deps.db.execute(link_query(ids.size()), [&](sql::PreparedStatement& st) {
-                unsigned k = 1;
-                for (const std::string& id : ids) {
-                    st.setString(k++, payment_id);
-                    st.setString(k++, id);
-                }
-            });
-        } catch (const sql::SQLException& e) {
-            if (e.getErrorCode() != concert::kErrDuplicateKey) throw;
-            // Which unique key: this admission paid another order already
-            // (Redis lost its claim or the ticket's end), or a hold was paid.
-            if (std::string(e.what()).find("payments_one_per_admission") != std::string::npos) {
-                throw concert::HttpError{403, "Queue token is not active"};
-            }
-            throw concert::HttpError{409, "Reservation is already paid"};
-        }
-        deps.db.execute(kLedger, [&](sql::PreparedStatement& st) {
-            st.setString(1, auth.user_id);
-            st.setInt64(2, -total);
-            st.setInt64(3, new_balance);
-            st.setString(4, payment_id);
-            st.setString(5, s.now);
-        });
+    // Rendered inside the payment's transaction: with a key it is stored there.
+    auto render = [&](const concert::Paid& p) {
+        payment_id = p.payment_id;
+        paid_total = p.total;
         concert::JsonPtr out = concert::new_object();
-        concert::add_string(out.get(), "paymentId", payment_id);
+        concert::add_string(out.get(), "paymentId", p.payment_id);
         concert::add_string(out.get(), "reservationId", ids.front());
         cJSON* paid_ids = cJSON_AddArrayToObject(out.get(), "reservationIds");
         for (const std::string& id : ids) cJSON_AddItemToArray(paid_ids, cJSON_CreateString(id.c_str()));
         concert::add_string(out.get(), "userId", auth.user_id);
-        concert::add_int(out.get(), "amount", total);
-        paid_total = total;
+        concert::add_int(out.get(), "amount", p.total);
         concert::add_string(out.get(), "status", "COMPLETED");
-        concert::add_string(out.get(), "paidAt", concert::iso_instant(s.now));
+        concert::add_string(out.get(), "paidAt", concert::iso_instant(p.paid_at));
         return concert::json_response(200, concert::to_text(out.get()));
     };
-    concert::Written paid = concert::idempotent_write(deps.db, keyed, "payment", kAttempts, admit, pay);
+    concert::Order order{auth.user_id, auth.concert_id, admission, ids};
+    concert::Written paid = concert::pay_order(deps.db, keyed, order, admit, render);
     if (paid.committed) concert::metrics::payment(static_cast<std::int64_t>(ids.size()), paid_total);
 
     // Only the request that paid ends the token (a replay's token may be a

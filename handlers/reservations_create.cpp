@@ -14,93 +14,14 @@
 
 #include "base/json.hpp"
 #include "base/metrics.hpp"
-#include "base/uuid.hpp"
 #include "rules/catalog.hpp"
 #include "rules/holds.hpp"
 #include "runtime/serve.hpp"
 #include "store/auth.hpp"
-#include "store/retry.hpp"
+#include "store/holds.hpp"
 #include "store/settings.hpp"
 
 namespace {
-
-constexpr int kAttempts = 5;
-
-// One statement, so the seat, the user's version and the user's hold count
-// come from one consistent read — and the hold's expiry (database now plus
-// hold.seconds), so the transaction below needs no read of its own.
-const std::string kLookup = std::string(
-    "SELECT c.id IS NOT NULL, d.id IS NOT NULL, d.play_date < CURRENT_DATE(), d.total_seats, "
-    "s.id, s.version, COALESCE(") + concert::kSeatIsFree + ", 0), u.version, "
-    // The caller's live holds; this `s` (the counted seats) hides the outer one.
-    "(SELECT COUNT(*) FROM seats s WHERE s.holder_id = u.id AND " + concert::kHoldIsLive + "), "
-    "s.status = 'HELD', s.price, "
-    "DATE_FORMAT(NOW(3) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f') "
-    "FROM users u LEFT JOIN concerts c ON c.id = ? "
-    "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? "
-    "LEFT JOIN seats s ON s.concert_date_id = d.id AND s.seat_number = ? WHERE u.id = ?";
-
-// One statement takes the seat and bumps the user's version, or does
-// neither: the seat's version and free state guard against everyone else,
-// the user's version guards the hold cap against the user's own concurrent
-// requests (of two that read the same count, only one can bump it). Both
-// rows are found by primary key; it changes 2 rows or none.
-const std::string kHoldSeat = std::string(
-    "UPDATE users u JOIN seats s ON s.id = ? "
-    "SET u.version = u.version + 1, s.status = 'HELD', s.holder_id = u.id, s.hold_expires_at = ?, "
-    "s.version = s.version + 1 "
-    "WHERE u.id = ? AND u.version = ? AND s.version = ? AND ") + concert::kSeatIsFree;
-
-// The seat was HELD but free, so the hold recorded on it has lapsed: mark it
-// so that a seat never has two live reservations.
-constexpr const char* kRetireLapsed =
-    "UPDATE reservations SET status = 'EXPIRED', version = version + 1 "
-    "WHERE seat_id = ? AND status = 'TEMPORARILY_RESERVED'";
-
-constexpr const char* kInsertReservation =
-    "INSERT INTO reservations (id, user_id, seat_id, price, status, expires_at) "
-    "VALUES (?, ?, ?, ?, 'TEMPORARILY_RESERVED', ?)";
-
-struct Seat {
-    concert::SeatLookup lookup;
-    std::int64_t id = 0;
-    std::int64_t version = 0;
-    std::int64_t user_version = 0;
-    bool lapsed_hold = false;  // HELD with a hold that ran out: retire its reservation
-    std::int64_t price = 0;
-    std::string expires_at;    // "YYYY-MM-DD hh:mm:ss.ffffff", database clock
-};
-
-Seat look_up(concert::Db& db, const concert::HoldRequest& hold, const std::string& user_id,
-             std::int64_t hold_seconds) {
-    Seat seat;
-    bool user_found = db.run(kLookup, [&](sql::PreparedStatement& st) {
-        st.setInt64(1, hold_seconds);
-        st.setInt64(2, hold.concert_id);
-        st.setString(3, concert::format_date(hold.date));
-        st.setInt64(4, hold.seat_number);
-        st.setString(5, user_id);
-        concert::ResultPtr rs(st.executeQuery());
-        if (!rs->next()) return false;
-        concert::SeatLookup& l = seat.lookup;
-        l.concert_exists = rs->getBoolean(1);
-        l.date_exists = rs->getBoolean(2);
-        l.date_past = !rs->isNull(3) && rs->getBoolean(3);
-        l.total_seats = rs->isNull(4) ? 0 : rs->getInt64(4);
-        l.seat_exists = !rs->isNull(5);
-        seat.id = l.seat_exists ? static_cast<std::int64_t>(rs->getUInt64(5)) : 0;
-        seat.version = l.seat_exists ? static_cast<std::int64_t>(rs->getUInt64(6)) : 0;
-        l.seat_free = rs->getBoolean(7);
-        seat.user_version = static_cast<std::int64_t>(rs->getUInt64(8));
-        l.user_holds = rs->getInt64(9);
-        seat.lapsed_hold = l.seat_exists && rs->getBoolean(10);
-        seat.price = l.seat_exists ? rs->getInt64(11) : 0;
-        seat.expires_at = rs->getString(12);
-        return true;
-    });
-    if (!user_found) throw concert::HttpError{401, "Invalid token"};
-    return seat;
-}
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
@@ -111,48 +32,19 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     std::int64_t hold_seconds = settings.at("hold.seconds");
     std::int64_t max_per_user = settings.at("hold.max_per_user");
 
-    return concert::with_retries(deps.db, "hold", kAttempts, [&](int) -> std::optional<concert::Response> {
-        Seat seat = look_up(deps.db, hold, auth.user_id, hold_seconds);
-        concert::check_hold(seat.lookup, hold.seat_number, max_per_user);
+    // The transaction and its retries: hold_seat() (store/holds.hpp).
+    concert::HoldMade made = concert::hold_seat(deps.db, hold, auth.user_id, hold_seconds, max_per_user);
+    concert::metrics::hold_made();
 
-        deps.db.begin();
-        if (deps.db.execute(kHoldSeat, [&](sql::PreparedStatement& st) {
-                st.setInt64(1, seat.id);
-                st.setString(2, seat.expires_at);
-                st.setString(3, auth.user_id);
-                st.setInt64(4, seat.user_version);
-                st.setInt64(5, seat.version);
-            }) != 2) {
-            // Someone took the seat (or a sweep tidied it), or the caller's
-            // own other request won, since the read: the next read tells
-            // which, and answers 409 if the seat is taken.
-            deps.db.rollback();
-            return std::nullopt;
-        }
-        if (seat.lapsed_hold) {
-            deps.db.execute(kRetireLapsed, [&](sql::PreparedStatement& st) { st.setInt64(1, seat.id); });
-        }
-        std::string reservation_id = concert::new_uuid();
-        deps.db.execute(kInsertReservation, [&](sql::PreparedStatement& st) {
-            st.setString(1, reservation_id);
-            st.setString(2, auth.user_id);
-            st.setInt64(3, seat.id);
-            st.setInt64(4, seat.price);
-            st.setString(5, seat.expires_at);
-        });
-        deps.db.commit();
-        concert::metrics::hold_made();
-
-        concert::JsonPtr out = concert::new_object();
-        concert::add_string(out.get(), "reservationId", reservation_id);
-        concert::add_int(out.get(), "concertId", hold.concert_id);
-        concert::add_string(out.get(), "date", concert::format_date(hold.date));
-        concert::add_int(out.get(), "seatNumber", hold.seat_number);
-        concert::add_string(out.get(), "status", "TEMPORARILY_RESERVED");
-        concert::add_string(out.get(), "expiresAt", concert::iso_instant(seat.expires_at));
-        concert::add_int(out.get(), "price", seat.price);
-        return concert::json_response(201, concert::to_text(out.get()));
-    });
+    concert::JsonPtr out = concert::new_object();
+    concert::add_string(out.get(), "reservationId", made.reservation_id);
+    concert::add_int(out.get(), "concertId", hold.concert_id);
+    concert::add_string(out.get(), "date", concert::format_date(hold.date));
+    concert::add_int(out.get(), "seatNumber", hold.seat_number);
+    concert::add_string(out.get(), "status", "TEMPORARILY_RESERVED");
+    concert::add_string(out.get(), "expiresAt", concert::iso_instant(made.expires_at));
+    concert::add_int(out.get(), "price", made.price);
+    return concert::json_response(201, concert::to_text(out.get()));
 }
 
 }  // namespace

@@ -19,17 +19,19 @@ void pause_before_retry(int attempt);
 // of how contended a route is).
 void log_retries(const char* what, int retries);
 
-// Calls attempt(n) until it returns a response, at most 'attempts' times,
-// pausing (pause_before_retry) between tries. attempt returns nullopt when
-// its version-guarded UPDATE lost to a concurrent writer, after rolling
-// back; a WriteConflict that the database reports is rolled back here and
-// counts the same. After the last try it throws Unavailable ("<what>: too
-// many concurrent updates, try again"), never a silent loss.
+// Calls attempt(n) until it returns a value (a response, or what a store
+// function made), at most 'attempts' times, pausing (pause_before_retry)
+// between tries. attempt returns nullopt when its version-guarded UPDATE
+// lost to a concurrent writer, after rolling back; a WriteConflict that the
+// database reports is rolled back here and counts the same. After the last
+// try it throws Unavailable ("<what>: too many concurrent updates, try
+// again"), never a silent loss.
 template <class Fn>
-Response with_retries(Db& db, const char* what, int attempts, Fn&& attempt) {
+auto with_retries(Db& db, const char* what, int attempts, Fn&& attempt) ->
+    typename decltype(attempt(0))::value_type {
     for (int n = 0; n < attempts; ++n) {
         try {
-            if (std::optional<Response> response = attempt(n)) {
+            if (auto response = attempt(n)) {
                 if (n > 0) log_retries(what, n);
                 return *response;
             }
