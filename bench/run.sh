@@ -92,10 +92,14 @@ for c in "${conns[@]}"; do
   [ "$c" -gt "$max_conns" ] && max_conns=$c
 done
 runs=${#conns[@]}
-pay_lines=$((runs * per_run))
+# The engine runs (each route's statements or script with no HTTP, below)
+# pay and issue tokens from slices of their own: one more run's share.
+engine=${BENCH_ENGINE:-$([ "$target" = single ] && echo 1 || echo 0)}
+shares=$((runs + engine))
+pay_lines=$((shares * per_run))
 selftest_holds=100  # the self-test's too-small file of holds to pay
 [ "$selftest" = 1 ] && pay_lines=$((pay_lines + selftest_holds))
-fresh_lines=$((runs * per_run))
+fresh_lines=$((shares * per_run))
 hold_dates=$(((per_run + 49) / 50))
 # A journey is 6 requests; each run has its own dates, plus one per client
 # for the uneven split of dates among clients.
@@ -242,6 +246,10 @@ for k in "${!conns[@]}"; do
   slice pay.txt "$k" "$per_run" "pay.c${conns[$k]}.txt"
   slice fresh_users.txt "$k" "$per_run" "fresh.c${conns[$k]}.txt"
 done
+if [ "$engine" = 1 ]; then
+  slice pay.txt "$runs" "$per_run" pay.engine.txt
+  slice fresh_users.txt "$runs" "$per_run" fresh.engine.txt
+fi
 [ "$selftest" = 1 ] && tail -n $selftest_holds "$data/pay.txt" >"$data/pay.selftest.txt"
 # settle: InnoDB writes the freshly loaded pages out before anything is
 # measured, so that every scenario (and the scale run against the small one)
@@ -378,12 +386,25 @@ run() {
 # starts on free seats, and one run's share of seats is enough.
 holds_run() {
   run "$1" "$3" holds.lua BENCH_CONCERT="$2" BENCH_SEATS=50 BENCH_SEAT_COUNT=$per_run "${@:4}"
+  give_back "$2"
+}
+give_back() {  # give_back CONCERT: every live hold of CONCERT cancelled, its seat FREE
   sql -e "
     UPDATE concert_dates d JOIN seats s ON s.concert_date_id = d.id
       JOIN reservations r ON r.seat_id = s.id AND r.user_id = s.holder_id AND r.expires_at = s.hold_expires_at
     SET r.status = 'CANCELLED', r.version = r.version + 1,
       s.status = 'FREE', s.holder_id = NULL, s.hold_expires_at = NULL, s.version = s.version + 1
-    WHERE d.concert_id = $2 AND s.status = 'HELD' AND r.status = 'TEMPORARILY_RESERVED'"
+    WHERE d.concert_id = $1 AND s.status = 'HELD' AND r.status = 'TEMPORARILY_RESERVED'"
+}
+# engine NAME MODE [OPTIONS...]: the route's own engine with no HTTP in front
+# (bench/engine.cpp: the route's store function, the same statements or
+# script, against the same MariaDB and Redis), from as many processes with
+# one connection each as the route's pool has workers; judged like the rest.
+engine_run() {
+  [ "$engine" = 1 ] || return 0
+  local line
+  line=$(build/bench/engine "$2" -c "$workers" -d "$seconds" "${@:3}" 2>>"$state/engine.txt") || true
+  record "$1" "$workers" "$line" '{"engine":true}'
 }
 # each NAME LUA [ENV=VALUE...]: a wrk scenario at every connection count
 # (ENV values may name @C@, the connection count).
@@ -398,12 +419,22 @@ if [ "$target" = single ]; then
   each "ping (our runtime)" ping.lua
 fi
 each "GET /queue/status" queue_status.lua
+engine_run "engine: Redis of GET /queue/status" redis-status --tokens tokens.txt
 each "POST /queue/token (fresh users)" token_issue.lua BENCH_CONCERT="$small" BENCH_USERS=fresh.c@C@.txt
+engine_run "engine: Redis of POST /queue/token" redis-token --concert "$small" --users fresh.engine.txt
 each "GET available-seats" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
+engine_run "engine: SQL of GET available-seats" sql-seats --concert "$small" --dates 2000
 for c in "${conns[@]}"; do holds_run "POST /reservations" "$holdc" "$c" BENCH_TOKENS=holdtokens.txt; done
+if [ "$engine" = 1 ]; then
+  engine_run "engine: SQL of POST /reservations" sql-holds --concert "$holdc" --seat-count $per_run --users holdtokens.txt
+  give_back "$holdc"
+fi
 each "POST /users/{id}/charge (many users)" charge_many.lua
+engine_run "engine: SQL of POST /users/{id}/charge (many users)" sql-charge --users tokens.txt
 each "POST /users/{id}/charge (one user)" charge_one.lua
+engine_run "engine: SQL of POST /users/{id}/charge (one user)" sql-charge --users tokens.txt --one
 each "POST /payments" payments.lua BENCH_PAY=pay.c@C@.txt
+engine_run "engine: SQL of POST /payments" sql-payments --pay pay.engine.txt
 if [ "$selftest" = 1 ]; then
   # The bench's own test: these must FAIL. The first run's file of holds
   # again, so that the holds it paid are paid a second time (the faster
