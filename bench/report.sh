@@ -241,7 +241,7 @@ set title "Each route's throughput (expected responses only) as a share of its o
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set yrange [0:*]
+set yrange [0:1.1]
 set ylabel "ratio to its engine"
 set xtics rotate by -30 left
 set grid ytics
