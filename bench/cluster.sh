@@ -3,7 +3,8 @@
 # cluster (scripts/cluster.sh: three Galera nodes, Redis with a replica and
 # three Sentinels, two app hosts, a load balancer), in one run, on the same
 # data, and the two side by side in bench/results/CLUSTER.md (raw lines:
-# CLUSTER.jsonl). Never edited by hand.
+# CLUSTER.jsonl) and in docs/SCALING.md's cluster table (bench/docs.sh).
+# Never edited by hand.
 #
 # Both are bench/run.sh (BENCH_TARGET=single, then cluster), so both count
 # only the statuses a scenario expects and FAIL on any other. The same
@@ -80,6 +81,8 @@ EOF
 EOF
 } >"$results/CLUSTER.md"
 cat "$results/CLUSTER.md"
+# docs/SCALING.md's cluster table comes from these lines (never by hand).
+[ "$results" = "$root/bench/results" ] && bench/docs.sh cluster "$results/CLUSTER.jsonl"
 fails=$(jq -r 'select(.verdict == "FAIL") | "  \(.target): \(.scenario) -c\(.connections): \(.why | join("; "))"' "$results/CLUSTER.jsonl")
 [ -z "$fails" ] || { echo "bench-cluster: FAIL:"; echo "$fails"; } >&2
 [ -z "$fails" ] && [ "$single_check" = true ] && [ "$cluster_check" = true ] && [ $status -eq 0 ]

@@ -7,8 +7,9 @@
 # that holds the data (1 GiB), loads the data, lets InnoDB write it out,
 # runs the scenarios with wrk (bench/lua/) and bench/load.cpp, each at every
 # connection count of BENCH_CONNECTIONS, and writes bench/results/LATEST.md
-# (the table), LATEST.png (ratios to ping) and LATEST.jsonl (raw lines).
-# Results are never edited by hand.
+# (the table), LATEST.png (each route's ratio to its engine) and
+# LATEST.jsonl (raw lines), and regenerates docs/SCALING.md's one-host table
+# (bench/docs.sh). Results are never edited by hand.
 #
 # A bench that cannot lie: every scenario declares the statuses it expects
 # (expect(...) in bench/lua/*.lua; race and journey in bench/load.cpp), and
@@ -524,6 +525,10 @@ stop_stack
 log "done in $((SECONDS - started)) s; concertctl check ok: $check"
 bench/report.sh "$results/LATEST.jsonl" "$results" "$seconds" "${conns[*]}" "$workers" "$check" \
   "$bound" "$timeout" "$selftest"
+# docs/SCALING.md's one-host table comes from a full run's lines (never by hand).
+if [ "$results" = "$root/bench/results" ] && [ "$target" = single ] && [ "$selftest" != 1 ]; then
+  bench/docs.sh one-host "$results/LATEST.jsonl"
+fi
 
 # The verdict, after the report is written.
 failed=$(jq -r 'select(.verdict == "FAIL" and (.selftest | not)) | "  \(.scenario) -c\(.connections): \(.why | join("; "))"' \
