@@ -29,7 +29,8 @@ work=$root/var/bench-cluster
 rm -rf "$work"
 mkdir -p "$work" "$results"
 export BENCH_SECONDS=${BENCH_SECONDS:-5} BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-32 64}
-export BENCH_RATE_BOUND=${BENCH_RATE_BOUND:-12000} BENCH_BIG=0 BENCH_CURVE=0 BENCH_METRICS_ROUNDS=0
+# No engines here (BENCH_ENGINE=0): the comparison is route against route.
+export BENCH_RATE_BOUND=${BENCH_RATE_BOUND:-12000} BENCH_BIG=0 BENCH_CURVE=0 BENCH_METRICS_ROUNDS=0 BENCH_ENGINE=0
 started=$(date -u '+%F %H:%M UTC')
 
 status=0
