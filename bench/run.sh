@@ -38,8 +38,9 @@
 # runs it next to a single stack of the same size and compares them.
 #
 # BENCH_SELFTEST=1 (`make bench-selftest`) tests the bench itself: besides
-# every scenario it pays the same holds a second time, pays from a file of
-# too few holds, and runs the race again on seats already taken; each of
+# every scenario it pays the same holds a second time (through HTTP and
+# through the payments engine), pays from a file of too few holds, and runs
+# the race again on seats already taken; each of
 # those must be reported FAIL. It writes to var/bench-selftest/ (never over
 # bench/results/) and exits 1 when they all FAILed as they must, 2 if the
 # bench let one of them pass.
@@ -406,7 +407,7 @@ engine_run() {
   [ "$engine" = 1 ] || return 0
   local line
   line=$(build/bench/engine "$2" -c "$workers" -d "$seconds" "${@:3}" 2>>"$state/engine.txt") || true
-  record "$1" "$workers" "$line" '{"engine":true}'
+  record "$1" "$workers" "$line" "{\"engine\":true${selftest_mark:-}}"
 }
 # each NAME LUA [ENV=VALUE...]: a wrk scenario at every connection count
 # (ENV values may name @C@, the connection count).
@@ -444,6 +445,8 @@ if [ "$selftest" = 1 ]; then
   selftest_mark=',"selftest":true'
   run "POST /payments (self-test: the same holds again)" "${conns[0]}" payments.lua BENCH_PAY="pay.c${conns[0]}.txt"
   run "POST /payments (self-test: $selftest_holds holds for ${seconds} s)" "${conns[0]}" payments.lua BENCH_PAY=pay.selftest.txt
+  # The engines are judged alike: paying the engine's holds again must FAIL.
+  engine_run "engine: SQL of POST /payments (self-test: the same holds again)" sql-payments --pay pay.engine.txt
   selftest_mark=
 fi
 
