@@ -183,7 +183,7 @@ bench-cluster: deps
 # The report goes to var/bench-selftest/.
 bench-selftest: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
-	$(Q)BENCH_SELFTEST=1 BENCH_SECONDS=$${BENCH_SECONDS:-2} BENCH_BIG=0 BENCH_CURVE=0 BENCH_METRICS_ROUNDS=0 bench/run.sh
+	$(Q)BENCH_SELFTEST=1 BENCH_SECONDS=$${BENCH_SECONDS:-2} BENCH_BIG=0 BENCH_CURVE=0 BENCH_METRICS_ROUNDS=0 BENCH_KEEPALIVE_ROUNDS=0 bench/run.sh
 
 # The mixed load for SOAK_SECONDS (default 600) on a stack of its own.
 soak: deps

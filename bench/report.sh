@@ -190,6 +190,27 @@ fails=$(jq -s 'map(select(.verdict == "FAIL")) | length' "$jsonl")
         (if $cost <= 3 then "≤ 3% met" else "≤ 3% **missed**" end) + " |"' "$jsonl"
     done
   fi
+  if grep -q 'keepalive off\]' "$jsonl"; then
+    echo
+    echo "**Kept FastCGI connections** (\`fastcgi_keep_conn\` with an upstream group per route, at most (workers − 2) / 2 idle"
+    echo "connections per nginx worker; \`scripts/stack.sh --fastcgi-keepalive\`): the same scenarios on stacks started"
+    echo "without and with them, interleaved off/on; mean req/s and mean p99 over the rounds. Not used in production"
+    echo "unless this table supports it."
+    echo
+    echo "| scenario | -c | rounds | off req/s | on req/s | change | off p99 ms | on p99 ms |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for s in "GET /queue/status" "GET available-seats" "POST /reservations"; do
+      for c in "${conns[@]}"; do
+        jq -rs --arg off "$s [keepalive off]" --arg on "$s [keepalive on]" --arg s "$s" --argjson c "$c" '
+          def mean(f): (map(f) | add) / length;
+          (map(select(.scenario == $off and .connections == $c))) as $a | (map(select(.scenario == $on and .connections == $c))) as $b |
+          select(($a | length) > 0 and ($b | length) > 0) |
+          ($a | mean(.rps)) as $ma | ($b | mean(.rps)) as $mb |
+          "| \($s) | \($c) | \($a | length) | \($ma | floor) | \($mb | floor) | \((($mb - $ma) / $ma * 1000 | round) / 10)% | " +
+          "\($a | mean(.p99_ms) * 10 | round / 10) | \($b | mean(.p99_ms) * 10 | round / 10) |"' "$jsonl"
+      done
+    done
+  fi
   if grep -q 'workers\]' "$jsonl"; then
     echo
     echo "**Pool size** (req/s with 1, 2, 4 and 8 workers per pool):"

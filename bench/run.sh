@@ -27,7 +27,8 @@
 # BENCH_TIMEOUT (5 s: a slower answer is a socket error), BENCH_BIG=0 to skip
 # the 1,000,000-row scale run, BENCH_CURVE=0 to skip the pool-size curve,
 # BENCH_METRICS_ROUNDS (3; 0 skips) off/on pairs measuring what the pools'
-# metrics counters cost,
+# metrics counters cost, BENCH_KEEPALIVE_ROUNDS (3; 0 skips) off/on pairs
+# measuring kept FastCGI connections,
 # BENCH_HOLD=1 to load the data and keep the stack up for profiling by hand.
 #
 # BENCH_TARGET=cluster runs the same scenarios through the load balancer of
@@ -63,7 +64,7 @@ case "$target" in
   cluster)
     port=28480  # the cluster's load balancer
     [ "$selftest" = 1 ] && { echo "bench: BENCH_SELFTEST runs on one stack only" >&2; exit 1; }
-    BENCH_BIG=0 BENCH_CURVE=0 BENCH_METRICS_ROUNDS=0 ;;
+    BENCH_BIG=0 BENCH_CURVE=0 BENCH_METRICS_ROUNDS=0 BENCH_KEEPALIVE_ROUNDS=0 ;;
   *) echo "bench: BENCH_TARGET is single or cluster, got '$target'" >&2; exit 1 ;;
 esac
 url=http://127.0.0.1:$port
@@ -474,6 +475,29 @@ if [ "${BENCH_METRICS_ROUNDS:-3}" -gt 0 ]; then
       if [ "$state_of_metrics" = off ]; then start_stack "$workers" --no-metrics; else start_stack "$workers"; fi
       run "ping [metrics $state_of_metrics]" "${conns[0]}" ping.lua
       run "GET /queue/status [metrics $state_of_metrics]" "${conns[0]}" queue_status.lua
+    done
+  done
+  stop_stack
+  start_stack "$workers"
+fi
+
+# --- kept FastCGI connections: the same scenarios on stacks started without
+# and with them (scripts/stack.sh --fastcgi-keepalive: an upstream group per
+# route, fastcgi_keep_conn, at most (workers - 2) / 2 idle connections per
+# nginx worker so that two workers of a pool are never pinned by idle ones),
+# interleaved off/on, BENCH_KEEPALIVE_ROUNDS (3) pairs; req/s and p99.
+if [ "${BENCH_KEEPALIVE_ROUNDS:-3}" -gt 0 ]; then
+  keep=$(((workers - 2) / 2))
+  [ "$keep" -ge 1 ] || keep=1
+  for round in $(seq "${BENCH_KEEPALIVE_ROUNDS:-3}"); do
+    for kept in off on; do
+      stop_stack
+      if [ "$kept" = off ]; then start_stack "$workers"; else start_stack "$workers" --fastcgi-keepalive "$keep"; fi
+      for c in "${conns[@]}"; do
+        run "GET /queue/status [keepalive $kept]" "$c" queue_status.lua
+        run "GET available-seats [keepalive $kept]" "$c" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
+        holds_run "POST /reservations [keepalive $kept]" "$holdc" "$c" BENCH_TOKENS=holdtokens.txt
+      done
     done
   done
   stop_stack
