@@ -83,7 +83,7 @@ EOF
 } >"$results/CLUSTER.md"
 cat "$results/CLUSTER.md"
 # docs/SCALING.md's cluster table comes from these lines (never by hand).
-[ "$results" = "$root/bench/results" ] && bench/docs.sh cluster "$results/CLUSTER.jsonl"
+[ "$results" = "$root/bench/results" ] && bench/docs.sh cluster "$results/CLUSTER.md"
 fails=$(jq -r 'select(.verdict == "FAIL") | "  \(.target): \(.scenario) -c\(.connections): \(.why | join("; "))"' "$results/CLUSTER.jsonl")
 [ -z "$fails" ] || { echo "bench-cluster: FAIL:"; echo "$fails"; } >&2
 [ -z "$fails" ] && [ "$single_check" = true ] && [ "$cluster_check" = true ] && [ $status -eq 0 ]

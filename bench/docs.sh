@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates the measured tables of docs/SCALING.md from the bench's raw
-# lines, so that they are never edited by hand:
+# Regenerates the measured tables of docs/SCALING.md from the bench's
+# results, so that they are never edited by hand:
 #
 #   bench/docs.sh one-host [LATEST.jsonl]    (make bench runs it)
-#   bench/docs.sh cluster  [CLUSTER.jsonl]   (make bench-cluster runs it)
+#   bench/docs.sh cluster  [CLUSTER.md]      (make bench-cluster runs it)
 #
 # Each replaces the lines between "<!-- bench/docs.sh NAME -->" and
 # "<!-- end NAME -->" in docs/SCALING.md.
@@ -21,14 +21,8 @@ table_one_host() {
   echo
   echo "| route | req/s -c32 | req/s -c64 | p99 ms -c32 | engine req/s | best ratio to engine | CPU µs per request, -c32 (largest part) |"
   echo "|---|---:|---:|---:|---:|---:|---|"
-  jq -rs '
+  jq -rs -L "$root/bench" 'include "engines";
     def r: if . == null then "—" else (round | tostring) end;
-    def engine_of($s):
-      if $s == "GET /queue/status" then "engine: Redis of GET /queue/status"
-      elif $s == "POST /queue/token (fresh users)" then "engine: Redis of POST /queue/token"
-      elif $s == "GET available-seats" then "engine: SQL of GET available-seats"
-      elif ($s | test("^POST /(reservations|payments|users)")) then "engine: SQL of " + $s
-      else null end;
     . as $all
     | def at($s; $c): ($all | map(select(.scenario == $s and .connections == $c and .verdict == "PASS")) | last);
     ($all | map(select(.cpu_us != null and (.scenario | test("\\[") | not))) | map(.scenario)
@@ -59,23 +53,12 @@ table_one_host() {
   ' "$jsonl"
 }
 
-table_cluster() {
-  local jsonl=$1
-  echo "From \`bench/results/CLUSTER.md\` ($(date -u -r "$jsonl" '+%Y-%m-%d %H:%M UTC'), \`make bench-cluster\`: the same scenarios on one"
+table_cluster() {  # CLUSTER.md: its table, as bench/cluster.sh wrote it
+  local md=$1
+  echo "From \`bench/results/CLUSTER.md\` ($(date -u -r "$md" '+%Y-%m-%d %H:%M UTC'), \`make bench-cluster\`: the same scenarios on one"
   echo "stack and then on the cluster, same data, one run; 8 handler processes per route on each side)."
   echo
-  echo "| scenario | -c | one stack req/s | cluster req/s | cluster / one | p99 ms one | p99 ms cluster | CPU µs one | CPU µs cluster |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  jq -rs '
-    def cpu: if .cpu_us then ([.cpu_us[]] | add | round | tostring) else "—" end;
-    def num: if . == null then "—" else (round | tostring) end;
-    (map(select(.target == "single")) | map({key: "\(.scenario)|\(.connections)", value: .}) | from_entries) as $one
-    | map(select(.target == "cluster"))[]
-    | . as $c | ($one["\(.scenario)|\(.connections)"] // {}) as $s
-    | "| \(.scenario) | \(.connections) | \($s.rps | num) | \($c.rps | num) | " +
-      "\(if ($s.rps // 0) > 0 then ($c.rps / $s.rps * 100 | round / 100 | tostring) else "—" end) | " +
-      "\($s.p99_ms // "—") | \($c.p99_ms // "—") | \($s | cpu) | \($c | cpu) |"
-  ' "$jsonl"
+  grep '^|' "$md"
 }
 
 # replace NAME < new lines: the lines between the markers become stdin.
@@ -93,6 +76,6 @@ replace() {
 
 case "$part" in
   one-host) body=$(table_one_host "${2:-$root/bench/results/LATEST.jsonl}"); replace one-host <<<"$body" ;;
-  cluster) body=$(table_cluster "${2:-$root/bench/results/CLUSTER.jsonl}"); replace cluster <<<"$body" ;;
+  cluster) body=$(table_cluster "${2:-$root/bench/results/CLUSTER.md}"); replace cluster <<<"$body" ;;
   *) echo "usage: bench/docs.sh one-host|cluster [JSONL]" >&2; exit 2 ;;
 esac

@@ -16,26 +16,14 @@ failed() {
   jq -r --arg s "$1" --argjson c "$2" 'select(.scenario == $s and .connections == $c and .verdict == "FAIL") | " (FAIL)"' "$jsonl"
 }
 
-# Each route's own engine (bench/engine.cpp, run by bench/run.sh with as
+# Each route's own engine (bench/engines.jq; run by bench/run.sh with as
 # many connections as the route's pool has workers), and the goal: every
 # route at least 0.7 of its engine's figure in the same run.
-engine_of() {
-  case "$1" in
-    "GET /queue/status") echo "engine: Redis of GET /queue/status" ;;
-    "POST /queue/token (fresh users)") echo "engine: Redis of POST /queue/token" ;;
-    "GET available-seats") echo "engine: SQL of GET available-seats" ;;
-    "POST /reservations") echo "engine: SQL of POST /reservations" ;;
-    "POST /users/{id}/charge (many users)" | "POST /users/{id}/charge (one user)" | "POST /payments") echo "engine: SQL of $1" ;;
-    *) echo "" ;;
-  esac
-}
 engine_goal=0.7
 # engine_rps ROUTE -> its engine's expected outcomes per second ("" if none).
 engine_rps() {
-  local e
-  e=$(engine_of "$1")
-  [ -n "$e" ] || return 0
-  jq -r --arg s "$e" 'select(.scenario == $s and .verdict == "PASS") | .rps' "$jsonl" | tail -1
+  jq -r -L "$(dirname "$0")" --arg r "$1" 'include "engines"; engine_of($r) as $e
+    | select($e != null and .scenario == $e and .verdict == "PASS") | .rps' "$jsonl" | tail -1
 }
 
 dashc=$(printf -- '-c%s and ' "${conns[@]}")
@@ -50,16 +38,16 @@ fails=$(jq -s 'map(select(.verdict == "FAIL")) | length' "$jsonl")
     echo "# Benchmark: latest run"
   fi
   echo
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t2 $dashc -d${seconds}s --timeout ${timeout}s per scenario"
+  echo "$(date -u -r "$jsonl" '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t2 $dashc -d${seconds}s --timeout ${timeout}s per scenario"
   echo "through nginx, $workers workers per pool, MariaDB with innodb_flush_log_at_trx_commit=1. Written by"
   echo "\`make bench\` (bench/run.sh); never edited by hand. Raw lines: LATEST.jsonl."
   echo
-  echo "**req/s counts only the statuses a scenario expects** (\"expects\"). A scenario **FAILs** on any"
+  echo "**req/s counts only the statuses a scenario expects** (\"expects\"). A scenario fails (verdict FAIL) on any"
   echo "other status (its mix is under \"responses\"), on any socket error or timeout (an answer slower than"
   echo "${timeout} s), when its prepared data ran out (\"data\": used / had; seats, holds and fresh users are"
   echo "used once, never reused, and each run has its own, sized for (${seconds} s + 1) × ${bound} req/s; \"reuses\""
   echo "marks data that may be used again, such as tokens for reads), or with no expected response at all;"
-  echo "\`make bench\` then exits non-zero after writing this report. This run: $runs scenario runs, $fails FAILed."
+  echo "\`make bench\` then exits non-zero after writing this report. This run: $runs scenario runs, $fails failed."
   echo
   echo "\"ratio to engine\" is the route's req/s over its own engine's in this run (the route's statements or"
   echo "Redis script with no HTTP in front: bench/engine.cpp, $workers connections like the route's pool; table below);"

@@ -148,28 +148,9 @@ sentinel_pidfile() { echo "$data/sentinel$1/sentinel.pid"; }
 app_run() { echo "$data/app$1/run"; }
 
 # --- processes -----------------------------------------------------------------
-# A process that exited may still answer kill -0 until it is reaped: read
-# its state instead.
-alive() {
-  local s
-  s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
-}
-pid_of() { [ -s "$1" ] && cat "$1"; }
+# shellcheck source=scripts/lib.sh
+source "$root/scripts/lib.sh"  # alive, pid_of, wait_for
 alive_file() { local p; p=$(pid_of "$1") && alive "$p"; }
-
-# Waits until "$@" succeeds, up to $3 seconds; fails if pid $2 died.
-wait_for() {
-  local what=$1 pid=$2 timeout=$3
-  shift 3
-  local deadline=$((SECONDS + timeout))
-  until "$@" >/dev/null 2>&1; do
-    [ "${stop_requested:-0}" -eq 1 ] && exit 0
-    if [ -n "$pid" ] && ! alive "$pid"; then log "$what exited during start-up (see $logs)"; return 1; fi
-    if [ $SECONDS -ge $deadline ]; then log "$what not ready after ${timeout}s (see $logs)"; return 1; fi
-    sleep 0.1
-  done
-}
 
 # spawn HOST PIDFILE LOG CMD...: CMD in HOST's namespace, in a session of its
 # own (Ctrl-C reaches only this script, which then stops everything in

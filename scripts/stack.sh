@@ -100,28 +100,8 @@ if [ "$(id -u)" -eq 0 ]; then
   fi
 fi
 
-# Waits until "$@" succeeds, up to $timeout seconds; fails if $pid died.
-wait_for() {
-  local what=$1 pid=$2 timeout=$3
-  shift 3
-  local deadline=$((SECONDS + timeout))
-  until "$@" >/dev/null 2>&1; do
-    [ "${stop_requested:-0}" -eq 1 ] && exit 0
-    if [ -n "$pid" ] && ! alive "$pid"; then log "$what exited during start-up (see $logs)"; return 1; fi
-    if [ $SECONDS -ge $deadline ]; then log "$what not ready after ${timeout}s (see $logs)"; return 1; fi
-    sleep 0.1
-  done
-}
-
-# A process that exited may still answer kill -0 until it is reaped: read
-# its state instead.
-alive() {
-  local s
-  s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
-}
-
-pid_of() { [ -s "$1" ] && cat "$1"; }
+# shellcheck source=scripts/lib.sh
+source "$root/scripts/lib.sh"
 
 # Sends TERM to a pid and waits up to $2 seconds, then KILL.
 stop_pid() {
@@ -274,10 +254,16 @@ start_instance() {
     bins+=("$root/build/bench/ping")
     bench_include="include $root/bench/nginx-bench.conf;"
   fi
+  rm -f "$prefix"/concert-fastcgi-keepalive-*.conf
   for bin in "${bins[@]}"; do
     local name
     name=$(basename "$bin")
     [ "$name" = concertctl ] && continue
+    if [ "$fastcgi_keepalive" -gt 0 ]; then
+      echo "$name concert_keep_$name;" >>"$prefix/concert-fastcgi-keepalive-map.conf"
+      printf 'upstream concert_keep_%s {\n    server unix:%s/%s.sock;\n    keepalive %s;\n    keepalive_timeout 500ms;\n    keepalive_requests 100000;\n}\n' \
+        "$name" "$dir" "$name" "$fastcgi_keepalive" >>"$prefix/concert-fastcgi-keepalive-upstreams.conf"
+    fi
     rm -f "$dir/$name.sock"
     CONCERT_LISTEN="$dir/$name.sock" CONCERT_METRICS_DIR="$([ "$metrics" -eq 1 ] && echo "$dir/metrics")" \
       "$bin" 2>>"$logs/$instance-$name.log" &
@@ -285,17 +271,7 @@ start_instance() {
     echo $! >"$dir/$name.pid"
     wait_for "$name" $! 10 test -S "$dir/$name.sock"
   done
-  rm -f "$prefix"/concert-fastcgi-keepalive-*.conf
-  if [ "$fastcgi_keepalive" -gt 0 ]; then
-    for bin in "${bins[@]}"; do
-      name=$(basename "$bin")
-      [ "$name" = concertctl ] && continue
-      echo "$name concert_keep_$name;" >>"$prefix/concert-fastcgi-keepalive-map.conf"
-      printf 'upstream concert_keep_%s {\n    server unix:%s/%s.sock;\n    keepalive %s;\n    keepalive_timeout 500ms;\n    keepalive_requests 100000;\n}\n' \
-        "$name" "$dir" "$name" "$fastcgi_keepalive" >>"$prefix/concert-fastcgi-keepalive-upstreams.conf"
-    done
-    echo "fastcgi_keep_conn on;" >>"$prefix/concert-fastcgi-keepalive-upstreams.conf"
-  fi
+  if [ "$fastcgi_keepalive" -gt 0 ]; then echo "fastcgi_keep_conn on;" >>"$prefix/concert-fastcgi-keepalive-upstreams.conf"; fi
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@RUN@|$dir|g" -e "s|@LOG@|$logs|g" -e "s|@INSTANCE@|$instance|g" -e "s|@ROOT@|$root|g" \
     -e "s|@HTTP_ADDR@|127.0.0.1|g" -e "s|@HTTP_PORT@|$port|g" -e "s|@METRICS_PORT@|$mport|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" -e "s|@BENCH_INCLUDE@|$bench_include|g" \
     "$root/nginx/local.conf.in" >"$prefix/nginx.conf"
