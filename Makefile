@@ -51,7 +51,7 @@ UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
 TEST_TOOLS := build/socket_holder build/fault_load
 
-.PHONY: all deps run cluster test test-cluster bench bench-selftest bench-cluster fuzz soak unit integration reset clean install uninstall
+.PHONY: all deps run cluster test test-cluster bench bench-selftest bench-cluster bench-build fuzz soak unit integration reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -171,6 +171,10 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)bench/run.sh
+
+# What bench/ab.sh builds in each of its worktrees.
+bench-build: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 
 # One stack next to the cluster, same scenarios, same data, one run.
 bench-cluster: deps

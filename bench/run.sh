@@ -29,7 +29,9 @@
 # BENCH_METRICS_ROUNDS (3; 0 skips) off/on pairs measuring what the pools'
 # metrics counters cost, BENCH_KEEPALIVE_ROUNDS (3; 0 skips) off/on pairs
 # measuring kept FastCGI connections,
-# BENCH_HOLD=1 to load the data and keep the stack up for profiling by hand.
+# BENCH_HOLD=1 to load the data and keep the stack up for profiling by hand,
+# BENCH_ONLY, an extended regular expression: only the scenarios and engines
+# whose names match it run (the data is loaded as always; bench/ab.sh uses it).
 #
 # BENCH_TARGET=cluster runs the same scenarios through the load balancer of
 # a cluster (scripts/cluster.sh: three Galera nodes, Redis with Sentinels,
@@ -115,6 +117,8 @@ for tool in wrk gnuplot jq; do
 done
 
 log() { echo "bench: [$((SECONDS - ${started:-0})) s] $*" >&2; }
+only=${BENCH_ONLY:-}
+wanted() { [ -z "$only" ] || [[ "$1" =~ $only ]]; }  # wanted NAME: BENCH_ONLY lets it run
 stack_pid=
 # Every port below 32768: above it, a client's outgoing connection may hold
 # the port (Linux's ephemeral range) and the server cannot bind it.
@@ -375,6 +379,7 @@ record() {
 run() {
   local name=$1 c=$2 script=$3
   shift 3
+  wanted "$name" || return 0
   local line cpu requests=0
   cpu_snapshot >"$state/cpu.before"
   line=$(env "$@" wrk -t$threads -c"$c" -d"${seconds}s" --timeout "${timeout}s" -s "$BENCH_LUA/$script" \
@@ -405,7 +410,7 @@ give_back() {  # give_back CONCERT: every live hold of CONCERT cancelled, its se
 # script, against the same MariaDB and Redis), from as many processes with
 # one connection each as the route's pool has workers; judged like the rest.
 engine_run() {
-  [ "$engine" = 1 ] || return 0
+  [ "$engine" = 1 ] && wanted "$1" || return 0
   local line
   line=$(build/bench/engine "$2" -c "$workers" -d "$seconds" "${@:3}" 2>>"$state/engine.txt") || true
   record "$1" "$workers" "$line" "{\"engine\":true${selftest_mark:-}}"
@@ -451,14 +456,17 @@ if [ "$selftest" = 1 ]; then
   selftest_mark=
 fi
 
-log "opening-day race: 2000 holds at once on 50 seats"
-race=$(build/bench/load race "$url" "$data/racetokens.txt" "$racec" "$first_date" 2000) || true
-record "opening-day race" 2000 "$race"
+if wanted "opening-day race"; then
+  log "opening-day race: 2000 holds at once on 50 seats"
+  race=$(build/bench/load race "$url" "$data/racetokens.txt" "$racec" "$first_date" 2000) || true
+  record "opening-day race" 2000 "$race"
+fi
 if [ "$selftest" = 1 ]; then
   race=$(build/bench/load race "$url" "$data/racetokens.txt" "$racec" "$first_date" 2000) || true
   record "opening-day race (self-test: seats already taken)" 2000 "$race" '{"selftest":true}'
 fi
 for k in "${!conns[@]}"; do
+  wanted journey || break
   c=${conns[$k]}
   journey=$(build/bench/load journey "$url" "$journeyc" "$first_date" $((k * journey_days)) \
     "$journey_days" "$seconds" "$c") || true
