@@ -21,6 +21,7 @@ constexpr std::int64_t kMaxPrice = 1000000000000;  // the balance ceiling
 // not under a hold that is still running by the database clock. Every query
 // that asks "is this seat free" uses this text, so the catalogue and holds
 // can never disagree.
+// sql/008_hold_procedure.sql repeats it in the hold_seat procedure.
 constexpr const char* kSeatIsFree =
     "(s.status = 'FREE' OR (s.status = 'HELD' AND s.hold_expires_at <= NOW(3)))";
 

@@ -36,6 +36,7 @@ namespace concert {
 constexpr int kErrDuplicateKey = 1062;
 constexpr int kErrLockWaitTimeout = 1205;
 constexpr int kErrDeadlock = 1213;
+constexpr int kErrSignal = 1644;  // SIGNAL SQLSTATE '45000' in a stored procedure (sql/)
 constexpr int kNodeQuarantineSeconds = 10;
 constexpr int kBackToPreferredSeconds = 30;
 
@@ -101,6 +102,26 @@ public:
     void commit();    // COMMIT
     void rollback();  // ROLLBACK; never throws
 
+    // A whole transaction in one round trip: CALL of a procedure (sql/) that
+    // starts a transaction, and COMMITs or rolls back before it raises. The
+    // transaction counts as open until the CALL returns, so an error on the
+    // way (even a lost connection) rolls back here too. Returns false when
+    // the procedure SIGNALed that its optimistic guard lost (kErrSignal);
+    // a write conflict throws WriteConflict, as at COMMIT.
+    template <class Bind>
+    bool call(const std::string& query, Bind&& bind) {
+        in_transaction_ = true;
+        try {
+            execute(query, bind);
+        } catch (const sql::SQLException& e) {
+            if (e.getErrorCode() != kErrSignal) throw;
+            in_transaction_ = false;
+            return false;
+        }
+        in_transaction_ = false;
+        return true;
+    }
+
 private:
     sql::PreparedStatement& prepare(const std::string& query);
     static Unavailable unavailable(const sql::SQLException& e);  // logs the cause
@@ -135,7 +156,7 @@ auto Db::run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql:
             if (is_write_conflict(e)) {
                 // At COMMIT it is Galera's certification failure: another
                 // node committed a conflicting write first. Retried like any.
-                if (query == "COMMIT") count_commit_conflict();
+                if (query == "COMMIT" || query.rfind("CALL ", 0) == 0) count_commit_conflict();
                 throw WriteConflict();
             }
             if (!is_connection_error(e)) throw;

@@ -26,26 +26,10 @@ const std::string kLookup = std::string(
     "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? "
     "LEFT JOIN seats s ON s.concert_date_id = d.id AND s.seat_number = ? WHERE u.id = ?";
 
-// One statement takes the seat and bumps the user's version, or does
-// neither: the seat's version and free state guard against everyone else,
-// the user's version guards the hold cap against the user's own concurrent
-// requests (of two that read the same count, only one can bump it). Both
-// rows are found by primary key; it changes 2 rows or none.
-const std::string kHoldSeat = std::string(
-    "UPDATE users u JOIN seats s ON s.id = ? "
-    "SET u.version = u.version + 1, s.status = 'HELD', s.holder_id = u.id, s.hold_expires_at = ?, "
-    "s.version = s.version + 1 "
-    "WHERE u.id = ? AND u.version = ? AND s.version = ? AND ") + kSeatIsFree;
-
-// The seat was HELD but free, so the hold recorded on it has lapsed: mark it
-// so that a seat never has two live reservations.
-constexpr const char* kRetireLapsed =
-    "UPDATE reservations SET status = 'EXPIRED', version = version + 1 "
-    "WHERE seat_id = ? AND status = 'TEMPORARILY_RESERVED'";
-
-constexpr const char* kInsertReservation =
-    "INSERT INTO reservations (id, user_id, seat_id, price, status, expires_at) "
-    "VALUES (?, ?, ?, ?, 'TEMPORARILY_RESERVED', ?)";
+// The write, in one round trip: sql/008_hold_procedure.sql takes the seat
+// and bumps the user's version in one guarded UPDATE (2 rows or none),
+// retires a lapsed hold's reservation, inserts the new one and commits.
+constexpr const char* kHoldSeat = "CALL hold_seat(?, ?, ?, ?, ?, ?, ?, ?)";
 
 struct Seat {
     SeatLookup lookup;
@@ -95,32 +79,21 @@ HoldMade hold_seat(Db& db, const HoldRequest& hold, const std::string& user_id, 
         Seat seat = look_up(db, hold, user_id, hold_seconds);
         check_hold(seat.lookup, hold.seat_number, max_per_user);
 
-        db.begin();
-        if (db.execute(kHoldSeat, [&](sql::PreparedStatement& st) {
-                st.setInt64(1, seat.id);
-                st.setString(2, seat.expires_at);
-                st.setString(3, user_id);
-                st.setInt64(4, seat.user_version);
-                st.setInt64(5, seat.version);
-            }) != 2) {
-            // Someone took the seat (or a sweep tidied it), or the caller's
-            // own other request won, since the read: the next read tells
-            // which, and answers 409 if the seat is taken.
-            db.rollback();
-            return std::nullopt;
-        }
-        if (seat.lapsed_hold) {
-            db.execute(kRetireLapsed, [&](sql::PreparedStatement& st) { st.setInt64(1, seat.id); });
-        }
         HoldMade made{new_uuid(), seat.price, seat.expires_at};
-        db.execute(kInsertReservation, [&](sql::PreparedStatement& st) {
-            st.setString(1, made.reservation_id);
-            st.setString(2, user_id);
-            st.setInt64(3, seat.id);
-            st.setInt64(4, seat.price);
+        bool held = db.call(kHoldSeat, [&](sql::PreparedStatement& st) {
+            st.setInt64(1, seat.id);
+            st.setInt64(2, seat.version);
+            st.setString(3, user_id);
+            st.setInt64(4, seat.user_version);
             st.setString(5, seat.expires_at);
+            st.setBoolean(6, seat.lapsed_hold);
+            st.setString(7, made.reservation_id);
+            st.setInt64(8, seat.price);
         });
-        db.commit();
+        // Not held: someone took the seat (or a sweep tidied it), or the
+        // caller's own other request won, since the read: the next read
+        // tells which, and answers 409 if the seat is taken.
+        if (!held) return std::nullopt;
         return made;
     });
 }
