@@ -102,23 +102,28 @@ public:
     void commit();    // COMMIT
     void rollback();  // ROLLBACK; never throws
 
-    // A whole transaction in one round trip: CALL of a procedure (sql/) that
-    // starts a transaction, and COMMITs or rolls back before it raises. The
-    // transaction counts as open until the CALL returns, so an error on the
-    // way (even a lost connection) rolls back here too. Returns false when
-    // the procedure SIGNALed that its optimistic guard lost (kErrSignal);
-    // a write conflict throws WriteConflict, as at COMMIT.
+    // Several statements in one round trip: CALL of a procedure (sql/) that
+    // starts a transaction and either COMMITs it (Ends::Committed) or leaves
+    // it open for the caller to finish (Ends::Open). The transaction counts
+    // as open until the CALL returns, so an error on the way (even a lost
+    // connection) rolls back here too. Returns false when the procedure
+    // SIGNALed that its optimistic guard lost (kErrSignal), after rolling
+    // back; a write conflict throws WriteConflict, as at COMMIT.
+    enum class Ends { Committed, Open };
     template <class Bind>
-    bool call(const std::string& query, Bind&& bind) {
+    bool call(const std::string& query, Ends ends, Bind&& bind) {
         in_transaction_ = true;
         try {
             execute(query, bind);
+        } catch (const WriteConflict&) {
+            if (ends == Ends::Committed) count_commit_conflict();  // at its COMMIT, as a rule
+            throw;
         } catch (const sql::SQLException& e) {
             if (e.getErrorCode() != kErrSignal) throw;
             in_transaction_ = false;
             return false;
         }
-        in_transaction_ = false;
+        in_transaction_ = ends == Ends::Open;
         return true;
     }
 
@@ -156,7 +161,7 @@ auto Db::run(const std::string& query, Fn&& fn) -> decltype(fn(std::declval<sql:
             if (is_write_conflict(e)) {
                 // At COMMIT it is Galera's certification failure: another
                 // node committed a conflicting write first. Retried like any.
-                if (query == "COMMIT" || query.rfind("CALL ", 0) == 0) count_commit_conflict();
+                if (query == "COMMIT") count_commit_conflict();
                 throw WriteConflict();
             }
             if (!is_connection_error(e)) throw;

@@ -80,7 +80,7 @@ HoldMade hold_seat(Db& db, const HoldRequest& hold, const std::string& user_id, 
         check_hold(seat.lookup, hold.seat_number, max_per_user);
 
         HoldMade made{new_uuid(), seat.price, seat.expires_at};
-        bool held = db.call(kHoldSeat, [&](sql::PreparedStatement& st) {
+        bool held = db.call(kHoldSeat, Db::Ends::Committed, [&](sql::PreparedStatement& st) {
             st.setInt64(1, seat.id);
             st.setInt64(2, seat.version);
             st.setString(3, user_id);

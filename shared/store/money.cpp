@@ -16,10 +16,10 @@ constexpr int kChargeAttempts = 64;
 // The balance, its version, and the database's now for chargedAt.
 constexpr const char* kReadBalance =
     "SELECT balance, version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f') FROM users WHERE id = ?";
-constexpr const char* kWriteBalance =
-    "UPDATE users SET balance = ?, version = version + 1 WHERE id = ? AND version = ?";
-constexpr const char* kChargeLedger =
-    "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, created_at) VALUES (?, 'CHARGE', ?, ?, ?)";
+// The write, in one round trip: sql/009_charge_procedure.sql sets the
+// balance if its version is still the one read, adds the ledger row, and
+// leaves the transaction open for idempotent_write() to finish.
+constexpr const char* kWriteCharge = "CALL charge_balance(?, ?, ?, ?, ?)";
 
 // --- payment --------------------------------------------------------------------
 
@@ -139,21 +139,15 @@ Written charge_balance(Db& db, const KeyedRequest& keyed, const std::string& use
         });
         std::int64_t new_balance = balance_after_charge(balance, amount);
 
-        db.begin();
-        if (db.execute(kWriteBalance, [&](sql::PreparedStatement& st) {
-                st.setInt64(1, new_balance);
-                st.setString(2, user_id);
-                st.setInt64(3, version);
-            }) == 0) {
-            db.rollback();  // a concurrent charge or payment of this user won: read again
-            return std::nullopt;
+        if (!db.call(kWriteCharge, Db::Ends::Open, [&](sql::PreparedStatement& st) {
+                st.setString(1, user_id);
+                st.setInt64(2, version);
+                st.setInt64(3, new_balance);
+                st.setInt64(4, amount);
+                st.setString(5, now);
+            })) {
+            return std::nullopt;  // a concurrent charge or payment of this user won: read again
         }
-        db.execute(kChargeLedger, [&](sql::PreparedStatement& st) {
-            st.setString(1, user_id);
-            st.setInt64(2, amount);
-            st.setInt64(3, new_balance);
-            st.setString(4, now);
-        });
         return render(Charged{new_balance, now});
     };
     return idempotent_write(db, keyed, "charge", kChargeAttempts, admit, charge);
