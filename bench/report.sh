@@ -180,8 +180,10 @@ fails=$(jq -s 'map(select(.verdict == "FAIL")) | length' "$jsonl")
   fi
   if grep -q 'keepalive off\]' "$jsonl"; then
     echo
-    echo "**Kept FastCGI connections** (\`fastcgi_keep_conn\` with an upstream group per route, at most (workers − 2) / 2 idle"
-    echo "connections per nginx worker; \`scripts/stack.sh --fastcgi-keepalive\`): the same scenarios on stacks started"
+    keep=$(jq -s 'map(select(.keepalive)) | .[0].keepalive // "?"' "$jsonl")
+    echo "**Kept FastCGI connections** (\`fastcgi_keep_conn\` with an upstream group per route, up to $keep idle"
+    echo "connections per nginx worker, each pool worker serving every connection it holds;"
+    echo "\`scripts/stack.sh --fastcgi-keepalive $keep\`): the same scenarios on stacks started"
     echo "without and with them, interleaved off/on; mean req/s and mean p99 over the rounds. Not used in production"
     echo "unless this table supports it."
     echo

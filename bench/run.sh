@@ -28,7 +28,8 @@
 # the 1,000,000-row scale run, BENCH_CURVE=0 to skip the pool-size curve,
 # BENCH_METRICS_ROUNDS (3; 0 skips) off/on pairs measuring what the pools'
 # metrics counters cost, BENCH_KEEPALIVE_ROUNDS (3; 0 skips) off/on pairs
-# measuring kept FastCGI connections,
+# measuring kept FastCGI connections (BENCH_KEEPALIVE idle ones per nginx
+# worker, default BENCH_WORKERS / 2),
 # BENCH_HOLD=1 to load the data and keep the stack up for profiling by hand,
 # BENCH_ONLY, an extended regular expression: only the scenarios and engines
 # whose names match it run (the data is loaded as always; bench/ab.sh uses it).
@@ -387,7 +388,7 @@ run() {
   cpu_snapshot >"$state/cpu.after"
   [ -n "$line" ] && requests=$(jq -r .requests <<<"$line")
   cpu=$(cpu_per_request "$state/cpu.before" "$state/cpu.after" "$requests")
-  record "$name" "$c" "$line" "{\"cpu_us\":{$cpu}${selftest_mark:-}}"
+  record "$name" "$c" "$line" "{\"cpu_us\":{$cpu}${selftest_mark:-}${run_mark:-}}"
 }
 # holds_run NAME CONCERT CONNECTIONS [ENV=VALUE...]: holds on seats 0 ..
 # per_run-1 of CONCERT, then every hold of CONCERT given back as
@@ -491,16 +492,18 @@ fi
 
 # --- kept FastCGI connections: the same scenarios on stacks started without
 # and with them (scripts/stack.sh --fastcgi-keepalive: an upstream group per
-# route, fastcgi_keep_conn, at most (workers - 2) / 2 idle connections per
-# nginx worker so that two workers of a pool are never pinned by idle ones),
-# interleaved off/on, BENCH_KEEPALIVE_ROUNDS (3) pairs; req/s and p99.
+# route, fastcgi_keep_conn, up to BENCH_KEEPALIVE idle connections per nginx
+# worker, default half the pool's workers; a worker serves every connection
+# it holds, so idle ones never pin it), interleaved off/on,
+# BENCH_KEEPALIVE_ROUNDS (3) pairs; req/s and p99.
 if [ "${BENCH_KEEPALIVE_ROUNDS:-3}" -gt 0 ]; then
-  keep=$(((workers - 2) / 2))
+  keep=${BENCH_KEEPALIVE:-$((workers / 2))}
   [ "$keep" -ge 1 ] || keep=1
   for round in $(seq "${BENCH_KEEPALIVE_ROUNDS:-3}"); do
     for kept in off on; do
       stop_stack
-      if [ "$kept" = off ]; then start_stack "$workers"; else start_stack "$workers" --fastcgi-keepalive "$keep"; fi
+      run_mark=
+      if [ "$kept" = off ]; then start_stack "$workers"; else start_stack "$workers" --fastcgi-keepalive "$keep"; run_mark=",\"keepalive\":$keep"; fi
       for c in "${conns[@]}"; do
         run "GET /queue/status [keepalive $kept]" "$c" queue_status.lua
         run "GET available-seats [keepalive $kept]" "$c" seats.lua BENCH_CONCERT="$small" BENCH_DATES=2000
@@ -508,6 +511,7 @@ if [ "${BENCH_KEEPALIVE_ROUNDS:-3}" -gt 0 ]; then
       done
     done
   done
+  run_mark=
   stop_stack
   start_stack "$workers"
 fi

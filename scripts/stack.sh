@@ -22,9 +22,9 @@
 #   --fastcgi-keepalive N  nginx keeps up to N idle connections to each pool
 #                      per nginx worker (fastcgi_keep_conn, an upstream group
 #                      per route; idle ones closed by nginx after 500 ms):
-#                      the bench's kept-connections rounds. N × 2 nginx
-#                      workers must stay below the pool's workers, or idle
-#                      kept connections can pin every worker of a pool
+#                      the bench's kept-connections rounds. A pool worker
+#                      serves every connection it holds (shared/runtime/
+#                      serve.cpp), so idle kept ones never pin it
 #   --bench            also serve the benchmark's ceilings (/__bench/nginx and
 #                      /__bench/ping, the latter from build/bench/ping)
 #   --second-http-port N  also start a second, independent set of handler

@@ -7,10 +7,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <memory>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -105,12 +109,63 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
              (request.request_id.empty() ? "-" : request.request_id));
 }
 
-// A worker: accepts until told to stop. SIGTERM and SIGINT stay blocked in a
-// worker for its whole life, so no system call of a request (reading the
-// request, the database, Redis) is ever cut short by them; the worker looks
-// for a pending one between requests. accept() gives up every second
-// (SO_RCVTIMEO on the listening socket), so an idle worker notices a stop
-// within a second too — it never sits in accept() while its pool restarts.
+// A connection's request object. nginx may keep a FastCGI connection open
+// for further requests (fastcgi_keep_conn); a kept connection stays with
+// the worker that accepted it, idle in its epoll set between requests.
+// libfcgi only reads and writes here: the worker accepts (listen_sock -1,
+// so libfcgi can never block in accept() of its own after a connection
+// ends), and keepConnection is set before the first read only so that
+// FCGX_Accept_r does not close what it was handed. A read waits at most
+// 2 s (libfcgi's own accept waits as long for a new connection's first
+// bytes): a connection that goes quiet halfway through a request is
+// dropped, never a worker stuck on it.
+std::unique_ptr<FCGX_Request> adopt(int fd) {
+    timeval quiet{2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &quiet, sizeof quiet);
+    auto req = std::make_unique<FCGX_Request>();
+    FCGX_InitRequest(req.get(), -1, 0);
+    req->ipcFd = fd;
+    req->keepConnection = 1;
+    return req;
+}
+
+// Reads the connection's next request, answers it and ends it as nginx
+// asked: false once the connection is closed (nginx closed its end, a
+// request nginx did not keep the connection for, or a broken stream).
+bool serve_next(FCGX_Request& req, Handler handler, Deps& deps, const char* name) {
+    if (FCGX_Accept_r(&req) < 0) return false;  // nothing more on it: libfcgi closed it
+    serve_one(req, handler, deps, name);
+    // libfcgi closes by shutting down its side and waiting until nginx
+    // closes too, so that nothing nginx still sends makes the close a
+    // reset. nginx sends nothing after the end of the request body: once
+    // that end has been read here, cleanly, the wait is a wasted round
+    // trip of the worker's time, and a plain close is safe. The answer
+    // goes out first (closing the output streams sends it), so nginx
+    // never waits on the probe. A body refused unread (413), a stream
+    // error, or a connection nginx keeps open get libfcgi's own ending.
+    FCGX_FClose(req.err);  // in FCGX_Finish_r's order: one write for all of it
+    FCGX_FClose(req.out);
+    char probe;
+    if (!req.keepConnection && FCGX_GetStr(&probe, 1, req.in) == 0 && FCGX_HasSeenEOF(req.in) &&
+        FCGX_GetError(req.in) == 0) {
+        FCGX_Detach(&req);  // only skips the shutdown-and-wait at close
+    }
+    FCGX_Finish_r(&req);
+    return req.ipcFd >= 0;
+}
+
+// A worker: serves until told to stop. It waits (epoll) on the listening
+// socket, which the pool shares, and on the connections nginx keeps open
+// to it, and serves whichever is ready: a new connection is accepted
+// (non-blocking, so a worker that lost the race for it goes back to
+// waiting; EPOLLEXCLUSIVE wakes one waiting worker per connection, not
+// the whole pool), a kept one has its next request read. A worker is never
+// stuck on one idle kept connection while others wait (STACK-NOTES: with
+// one connection per worker, kept connections cost a 1-2 s p99).
+// SIGTERM and SIGINT stay blocked in a worker for its whole life, so no
+// system call of a request (reading the request, the database, Redis) is
+// ever cut short by them; the worker looks for a pending one between
+// requests, and at least every second (the wait's timeout).
 [[noreturn]] void worker_main(int listen_fd, const Config& config, Handler handler, const char* name,
                               pid_t master, int slot) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the pool's master
@@ -122,36 +177,52 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
     Db db(config);
     Redis redis(config);
     Deps deps{config, db, redis};
-    FCGX_Request req;
-    FCGX_InitRequest(&req, listen_fd, 0);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    epoll_event listening{};
+    listening.events = EPOLLIN | EPOLLEXCLUSIVE;
+    listening.data.ptr = nullptr;  // a null request: the listening socket
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &listening) != 0) {
+        log_line(std::string(name) + ": cannot wait on the socket (" + std::strerror(errno) + "), worker exits");
+        _exit(1);
+    }
+    std::unordered_map<FCGX_Request*, std::unique_ptr<FCGX_Request>> kept;
     for (;;) {
         sigset_t pending;
         sigpending(&pending);
         if (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)) break;
-        int rc = FCGX_Accept_r(&req);
-        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) continue;  // the one-second tick
-        if (rc < 0) {
-            log_line(std::string(name) + ": accept failed (" + std::to_string(rc) + "), worker exits");
+        epoll_event ready[16];
+        int n = epoll_wait(ep, ready, 16, 1000);
+        if (n < 0 && errno != EINTR) {
+            log_line(std::string(name) + ": wait failed (" + std::strerror(errno) + "), worker exits");
             break;
         }
-        serve_one(req, handler, deps, name);
-        // libfcgi closes by shutting down its side and waiting until nginx
-        // closes too, so that nothing nginx still sends makes the close a
-        // reset. nginx sends nothing after the end of the request body: once
-        // that end has been read here, cleanly, the wait is a wasted round
-        // trip of the worker's time, and a plain close is safe. The answer
-        // goes out first (closing the output streams sends it), so nginx
-        // never waits on the probe. A body refused unread (413), a stream
-        // error, or a connection nginx keeps open get libfcgi's own ending.
-        FCGX_FClose(req.err);  // in FCGX_Finish_r's order: one write for all of it
-        FCGX_FClose(req.out);
-        char probe;
-        if (!req.keepConnection && FCGX_GetStr(&probe, 1, req.in) == 0 && FCGX_HasSeenEOF(req.in) &&
-            FCGX_GetError(req.in) == 0) {
-            FCGX_Detach(&req);  // only skips the shutdown-and-wait at close
+        for (int i = 0; i < n; ++i) {
+            auto* req = static_cast<FCGX_Request*>(ready[i].data.ptr);
+            if (req != nullptr) {  // a kept connection: its next request, or its end
+                if (!serve_next(*req, handler, deps, name)) kept.erase(req);  // closed: out of epoll too
+                continue;
+            }
+            int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                    log_line(std::string(name) + ": accept: " + std::strerror(errno));
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                }
+                continue;  // another worker took it (EAGAIN), or the client left (ECONNABORTED)
+            }
+            std::unique_ptr<FCGX_Request> fresh = adopt(fd);
+            if (!serve_next(*fresh, handler, deps, name)) continue;  // one request, closed (the usual)
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.ptr = fresh.get();
+            if (epoll_ctl(ep, EPOLL_CTL_ADD, fresh->ipcFd, &ev) != 0) {
+                FCGX_Free(fresh.get(), 1);  // cannot wait on it: closed, nginx opens another
+                continue;
+            }
+            kept.emplace(fresh.get(), std::move(fresh));
         }
-        FCGX_Finish_r(&req);
     }
+    for (auto& [ptr, req] : kept) FCGX_Free(req.get(), 1);
     _exit(0);
 }
 
@@ -181,8 +252,9 @@ int serve(const char* name, Handler handler, ConfigCheck check) {
     }
     int listen_fd = open_listener(config, name);
     if (listen_fd < 0) return 2;
-    timeval accept_timeout{1, 0};  // see worker_main
-    setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &accept_timeout, sizeof accept_timeout);
+    // Workers accept only when epoll says a connection waits, and without
+    // blocking: of several woken, the ones that lose it wait again.
+    fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
 
     // The master keeps its signals blocked and takes them one at a time with
     // sigtimedwait, so none can slip in between a check and a wait.
