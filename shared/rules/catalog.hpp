@@ -28,6 +28,7 @@ constexpr const char* kSeatIsFree =
 // Its opposite for a seat that is not sold: the seat `s` is under a hold that
 // still runs by the database clock. Counting a user's holds, paying a hold
 // and checking the invariants all use this text.
+// sql/010_pay_procedure.sql repeats it in the pay_order procedure.
 constexpr const char* kHoldIsLive = "(s.status = 'HELD' AND s.hold_expires_at > NOW(3))";
 
 struct Date {

@@ -15,6 +15,7 @@ constexpr std::int64_t kMaxReservationsListed = 100;
 
 // A reservation `r` whose hold still runs by the database clock (the
 // reservation's side of kHoldIsLive): payable, and counted by the checks.
+// sql/010_pay_procedure.sql repeats it in the pay_order procedure.
 constexpr const char* kReservationIsLive = "(r.status = 'TEMPORARILY_RESERVED' AND r.expires_at > NOW(3))";
 
 struct HoldRequest {

@@ -1,5 +1,6 @@
 #include "store/money.hpp"
 
+#include "base/json.hpp"
 #include "base/uuid.hpp"
 #include "rules/catalog.hpp"
 #include "rules/holds.hpp"
@@ -44,32 +45,12 @@ std::string read_query(std::size_t n) {
            "WHERE u.id = ?";
 }
 
-// One statement debits the payer once, sells every seat and marks every
-// hold PAID, or does none of it: each row is found by key and guarded by the
-// version read before (and each seat and hold by still being live), so it
-// changes 1 + 2n rows or none.
-std::string pay_query(std::size_t n) {
-    std::string guards;
-    for (std::size_t i = 0; i < n; ++i) guards += std::string(i == 0 ? "" : " OR ") + "(r.id = ? AND r.version = ? AND s.version = ?)";
-    return "UPDATE users u JOIN reservations r ON r.id IN (" + placeholders(n) + ") JOIN seats s ON s.id = r.seat_id "
-           "SET u.balance = ?, u.version = u.version + 1, "
-           "s.status = 'SOLD', s.hold_expires_at = NULL, s.version = s.version + 1, "
-           "r.status = 'PAID', r.version = r.version + 1 "
-           "WHERE u.id = ? AND u.version = ? AND s.holder_id = u.id AND " + std::string(kHoldIsLive) +
-           " AND " + kReservationIsLive + " AND (" + guards + ")";
-}
-
-std::string link_query(std::size_t n) {
-    std::string rows;
-    for (std::size_t i = 0; i < n; ++i) rows += i == 0 ? "(?, ?)" : ", (?, ?)";
-    return "INSERT INTO payment_reservations (payment_id, reservation_id) VALUES " + rows;
-}
-
-constexpr const char* kInsertPayment =
-    "INSERT INTO payments (id, reservation_id, user_id, admission, amount, paid_at) VALUES (?, ?, ?, ?, ?, ?)";
-constexpr const char* kPaymentLedger =
-    "INSERT INTO balance_ledger (user_id, kind, amount, balance_after, payment_id, created_at) "
-    "VALUES (?, 'PAYMENT', ?, ?, ?, ?)";
+// The write, in one round trip: sql/010_pay_procedure.sql debits the payer
+// if the balance's version is still the one read, sells each hold of the
+// order if its and its seat's versions are (each still live and the
+// payer's), records the payment, what it paid and the ledger row, and
+// leaves the transaction open for idempotent_write() to finish.
+constexpr const char* kPayOrder = "CALL pay_order(?, ?, ?, ?, ?, ?, ?, ?)";
 
 // One hold as read: what check_order() decides on, and the versions the
 // guarded UPDATE needs.
@@ -163,41 +144,26 @@ Written pay_order(Db& db, const KeyedRequest& keyed, const Order& order, const A
         std::int64_t total = check_order(lookups, order.concert_id, s.balance);
         Paid paid{new_uuid(), total, s.balance - total, s.now};
 
-        db.begin();
-        if (db.execute(pay_query(ids.size()), [&](sql::PreparedStatement& st) {
-                unsigned k = 1;
-                for (const std::string& id : ids) st.setString(k++, id);
-                st.setInt64(k++, paid.balance);
-                st.setString(k++, order.user_id);
-                st.setInt64(k++, s.user_version);
-                for (std::size_t i = 0; i < ids.size(); ++i) {
-                    st.setString(k++, ids[i]);
-                    st.setInt64(k++, s.holds[i].version);
-                    st.setInt64(k++, s.holds[i].seat_version);
-                }
-            }) != static_cast<int>(1 + 2 * ids.size())) {
-            // A charge or another request of the user, a concurrent payment
-            // or cancel, or a hold lapsed since the read: the next read says
-            // which, and answers with that error (or pays, if only the
-            // balance moved).
-            db.rollback();
-            return std::nullopt;
+        // [[reservation id, its version, its seat's version], ...] as read.
+        JsonPtr holds(cJSON_CreateArray());
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            cJSON* hold = cJSON_CreateArray();
+            cJSON_AddItemToArray(hold, cJSON_CreateString(ids[i].c_str()));
+            cJSON_AddItemToArray(hold, cJSON_CreateNumber(static_cast<double>(s.holds[i].version)));
+            cJSON_AddItemToArray(hold, cJSON_CreateNumber(static_cast<double>(s.holds[i].seat_version)));
+            cJSON_AddItemToArray(holds.get(), hold);
         }
+        bool paid_now = false;
         try {
-            db.execute(kInsertPayment, [&](sql::PreparedStatement& st) {
-                st.setString(1, paid.payment_id);
-                st.setString(2, ids.front());
-                st.setString(3, order.user_id);
-                st.setString(4, order.admission);
-                st.setInt64(5, total);
-                st.setString(6, s.now);
-            });
-            db.execute(link_query(ids.size()), [&](sql::PreparedStatement& st) {
-                unsigned k = 1;
-                for (const std::string& id : ids) {
-                    st.setString(k++, paid.payment_id);
-                    st.setString(k++, id);
-                }
+            paid_now = db.call(kPayOrder, Db::Ends::Open, [&](sql::PreparedStatement& st) {
+                st.setString(1, order.user_id);
+                st.setInt64(2, s.user_version);
+                st.setInt64(3, paid.balance);
+                st.setString(4, to_text(holds.get()));
+                st.setString(5, paid.payment_id);
+                st.setString(6, order.admission);
+                st.setInt64(7, total);
+                st.setString(8, s.now);
             });
         } catch (const sql::SQLException& e) {
             if (e.getErrorCode() != kErrDuplicateKey) throw;
@@ -208,13 +174,11 @@ Written pay_order(Db& db, const KeyedRequest& keyed, const Order& order, const A
             }
             throw HttpError{409, "Reservation is already paid"};
         }
-        db.execute(kPaymentLedger, [&](sql::PreparedStatement& st) {
-            st.setString(1, order.user_id);
-            st.setInt64(2, -total);
-            st.setInt64(3, paid.balance);
-            st.setString(4, paid.payment_id);
-            st.setString(5, s.now);
-        });
+        // Not paid: a charge or another request of the user, a concurrent
+        // payment or cancel, or a hold lapsed since the read: the next read
+        // says which, and answers with that error (or pays, if only the
+        // balance moved).
+        if (!paid_now) return std::nullopt;
         return render(paid);
     };
     return idempotent_write(db, keyed, "payment", kPayAttempts, admit, pay);
