@@ -86,10 +86,14 @@ fails=$(jq -s 'map(select(.verdict == "FAIL")) | length' "$jsonl")
     echo "the same data, from $workers processes with one connection each (the route's pool), no HTTP, for ${seconds} s."
     echo "Token issue's engine is its Redis script only (the route also reads the user's secret and the concert in MariaDB)."
     echo
-    echo "| engine | connections | expects | req/s | p50 ms | p99 ms | responses | data used / had | verdict |"
-    echo "|---|---:|---|---:|---:|---:|---|---|---|"
+    echo "CPU µs per call as for the routes (\"Where the CPU goes\"), with the engine's own processes in place of"
+    echo "nginx, the handler and the load generator: what the same store work costs MariaDB or Redis without HTTP."
+    echo
+    echo "| engine | connections | expects | req/s | p50 ms | p99 ms | CPU µs: MariaDB | Redis | engine | responses | data used / had | verdict |"
+    echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|"
     jq -r 'select(.engine) |
       "| \(.scenario | sub("^engine: "; "")) | \(.connections) | \(.expect // [] | map(tostring) | join(" ")) | \(.rps // 0 | round) | \(.p50_ms // "-") | \(.p99_ms // "-") | " +
+      "\(.engine_cpu_us.mariadb // "—") | \(.engine_cpu_us.redis // "—") | \(.client_cpu_us // "—") | " +
       "\(.statuses // {} | to_entries | map("\(.key)×\(.value)") | join(" ")) | " +
       "\(if .data == null then "—" elif .data.reused != null then "reuses \(.data.reused)" else "\(.data.used) / \(.data.had)" end) | " +
       "\(if .verdict == "PASS" then "PASS" else "**FAIL**: " + (.why | join("; ")) end) |"' "$jsonl"

@@ -410,11 +410,17 @@ give_back() {  # give_back CONCERT: every live hold of CONCERT cancelled, its se
 # (bench/engine.cpp: the route's store function, the same statements or
 # script, against the same MariaDB and Redis), from as many processes with
 # one connection each as the route's pool has workers; judged like the rest.
+# Its CPU per request is taken like a scenario's, with the engine's own
+# processes (client_cpu_us, from the engine) in the handler's place.
 engine_run() {
   [ "$engine" = 1 ] && wanted "$1" || return 0
-  local line
+  local line cpu requests=0
+  cpu_snapshot >"$state/cpu.before"
   line=$(build/bench/engine "$2" -c "$workers" -d "$seconds" "${@:3}" 2>>"$state/engine.txt") || true
-  record "$1" "$workers" "$line" "{\"engine\":true${selftest_mark:-}}"
+  cpu_snapshot >"$state/cpu.after"
+  jq -e 'type == "object"' >/dev/null 2>&1 <<<"$line" && requests=$(jq -r '.requests // 0' <<<"$line")
+  cpu=$(cpu_per_request "$state/cpu.before" "$state/cpu.after" "$requests")
+  record "$1" "$workers" "$line" "{\"engine\":true,\"engine_cpu_us\":{$cpu}${selftest_mark:-}}"
 }
 # each NAME LUA [ENV=VALUE...]: a wrk scenario at every connection count
 # (ENV values may name @C@, the connection count).
