@@ -9,6 +9,7 @@
 # rounds. A run with a FAILed scenario stops the comparison.
 #
 #   bench/ab.sh REV_A REV_B [ROUNDS]        ROUNDS: 3
+#   (both revisions need `make bench-build` and BENCH_ONLY: 6adf443 or later)
 #   BENCH_ONLY='regex'   only the scenarios and engines it matches (bench/run.sh)
 #
 # Writes each run's lines to var/ab/<a|b>-<round>/LATEST.jsonl and the
@@ -24,7 +25,9 @@ rounds=${3:-3}
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench/ab.sh: ROUNDS must be a number, got '$rounds'" >&2; exit 2; }
 out=$root/var/ab
 mkdir -p "$out"
-declare -A rev=([a]=$(git rev-parse --verify "$1^{commit}") [b]=$(git rev-parse --verify "$2^{commit}"))
+rev_a=$(git rev-parse --verify "$1^{commit}") && rev_b=$(git rev-parse --verify "$2^{commit}") ||
+  { echo "bench/ab.sh: not a revision: '$1' or '$2'" >&2; exit 2; }
+declare -A rev=([a]=$rev_a [b]=$rev_b)
 
 for side in a b; do
   dir=$out/$side

@@ -184,7 +184,7 @@ fails=$(jq -s 'map(select(.verdict == "FAIL")) | length' "$jsonl")
   fi
   if grep -q 'keepalive off\]' "$jsonl"; then
     echo
-    keep=$(jq -s 'map(select(.keepalive)) | .[0].keepalive // "?"' "$jsonl")
+    keep=$(jq -rs 'map(select(.keepalive)) | .[0].keepalive // "?"' "$jsonl")
     echo "**Kept FastCGI connections** (\`fastcgi_keep_conn\` with an upstream group per route, up to $keep idle"
     echo "connections per nginx worker, each pool worker serving every connection it holds;"
     echo "\`scripts/stack.sh --fastcgi-keepalive $keep\`): the same scenarios on stacks started"

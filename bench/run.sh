@@ -119,6 +119,10 @@ done
 
 log() { echo "bench: [$((SECONDS - ${started:-0})) s] $*" >&2; }
 only=${BENCH_ONLY:-}
+if [ -n "$only" ]; then
+  rc=0; [[ "" =~ $only ]] || rc=$?
+  [ "$rc" -le 1 ] || { echo "bench: BENCH_ONLY is not a regular expression: '$only'" >&2; exit 1; }
+fi
 wanted() { [ -z "$only" ] || [[ "$1" =~ $only ]]; }  # wanted NAME: BENCH_ONLY lets it run
 stack_pid=
 # Every port below 32768: above it, a client's outgoing connection may hold

@@ -145,6 +145,14 @@ bool serve_next(FCGX_Request& req, Handler handler, Deps& deps, const char* name
     // error, or a connection nginx keeps open get libfcgi's own ending.
     FCGX_FClose(req.err);  // in FCGX_Finish_r's order: one write for all of it
     FCGX_FClose(req.out);
+    if (req.keepConnection) {
+        // A kept connection's next request starts after this one's input:
+        // whatever of it was not read (a body refused unread) goes now,
+        // or the next read would find it and drop the connection.
+        char rest[4096];
+        while (FCGX_GetStr(rest, sizeof rest, req.in) > 0) {
+        }
+    }
     char probe;
     if (!req.keepConnection && FCGX_GetStr(&probe, 1, req.in) == 0 && FCGX_HasSeenEOF(req.in) &&
         FCGX_GetError(req.in) == 0) {
@@ -204,11 +212,15 @@ bool serve_next(FCGX_Request& req, Handler handler, Deps& deps, const char* name
             }
             int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
             if (fd < 0) {
-                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                    log_line(std::string(name) + ": accept: " + std::strerror(errno));
-                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                int e = errno;
+                // Another worker took it, or the client left before it was taken.
+                if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == ECONNABORTED || e == EPROTO) continue;
+                log_line(std::string(name) + ": accept: " + std::strerror(e));
+                if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // out of descriptors or memory: a while
+                    continue;
                 }
-                continue;  // another worker took it (EAGAIN), or the client left (ECONNABORTED)
+                _exit(1);  // the socket itself is broken: the master starts a new worker
             }
             std::unique_ptr<FCGX_Request> fresh = adopt(fd);
             if (!serve_next(*fresh, handler, deps, name)) continue;  // one request, closed (the usual)
@@ -311,6 +323,9 @@ int serve(const char* name, Handler handler, ConfigCheck check) {
             }
         }
     }
+    // The socket may be systemd's and outlive this pool: leave it blocking,
+    // as it came, for whatever binary accepts on it next.
+    fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) & ~O_NONBLOCK);
     if (!config.listen.empty()) unlink(config.listen.c_str());
     log_line(std::string(name) + ": stopped");
     return 0;
