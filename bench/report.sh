@@ -42,7 +42,7 @@ fails=$(jq -s 'map(select(.verdict == "FAIL")) | length' "$jsonl")
   echo "through nginx, $workers workers per pool, MariaDB with innodb_flush_log_at_trx_commit=1. Written by"
   echo "\`make bench\` (bench/run.sh); never edited by hand. Raw lines: LATEST.jsonl."
   echo
-  echo "**req/s counts only the statuses a scenario expects** (\"expects\"). A scenario fails (verdict FAIL) on any"
+  echo "**req/s counts only the statuses a scenario expects** (\"expects\"). A scenario fails (its verdict says why) on any"
   echo "other status (its mix is under \"responses\"), on any socket error or timeout (an answer slower than"
   echo "${timeout} s), when its prepared data ran out (\"data\": used / had; seats, holds and fresh users are"
   echo "used once, never reused, and each run has its own, sized for (${seconds} s + 1) × ${bound} req/s; \"reuses\""

@@ -380,18 +380,25 @@ record() {
   log "$1 -c$2: $(jq -r '"\(.verdict) \(.rps // "-") req/s \(.statuses) \(.why | join("; "))"' <<<"$line")"
 }
 
+# cpu_since LINE: the CPU per request (cpu_per_request's fields) of the run
+# that printed the result LINE, from $state/cpu.before, taken before it,
+# to now.
+cpu_since() {
+  local requests=0
+  cpu_snapshot >"$state/cpu.after"
+  jq -e 'type == "object"' >/dev/null 2>&1 <<<"$1" && requests=$(jq -r '.requests // 0' <<<"$1")
+  cpu_per_request "$state/cpu.before" "$state/cpu.after" "$requests"
+}
 # run NAME CONNECTIONS LUA [ENV=VALUE...]: one wrk scenario -> one JSON line.
 run() {
   local name=$1 c=$2 script=$3
   shift 3
   wanted "$name" || return 0
-  local line cpu requests=0
+  local line cpu
   cpu_snapshot >"$state/cpu.before"
   line=$(env "$@" wrk -t$threads -c"$c" -d"${seconds}s" --timeout "${timeout}s" -s "$BENCH_LUA/$script" \
     "$url" | grep '^BENCH ' | sed 's/^BENCH //') || true
-  cpu_snapshot >"$state/cpu.after"
-  [ -n "$line" ] && requests=$(jq -r .requests <<<"$line")
-  cpu=$(cpu_per_request "$state/cpu.before" "$state/cpu.after" "$requests")
+  cpu=$(cpu_since "$line")
   record "$name" "$c" "$line" "{\"cpu_us\":{$cpu}${selftest_mark:-}${run_mark:-}}"
 }
 # holds_run NAME CONCERT CONNECTIONS [ENV=VALUE...]: holds on seats 0 ..
@@ -418,12 +425,10 @@ give_back() {  # give_back CONCERT: every live hold of CONCERT cancelled, its se
 # processes (client_cpu_us, from the engine) in the handler's place.
 engine_run() {
   [ "$engine" = 1 ] && wanted "$1" || return 0
-  local line cpu requests=0
+  local line cpu
   cpu_snapshot >"$state/cpu.before"
   line=$(build/bench/engine "$2" -c "$workers" -d "$seconds" "${@:3}" 2>>"$state/engine.txt") || true
-  cpu_snapshot >"$state/cpu.after"
-  jq -e 'type == "object"' >/dev/null 2>&1 <<<"$line" && requests=$(jq -r '.requests // 0' <<<"$line")
-  cpu=$(cpu_per_request "$state/cpu.before" "$state/cpu.after" "$requests")
+  cpu=$(cpu_since "$line")
   record "$1" "$workers" "$line" "{\"engine\":true,\"engine_cpu_us\":{$cpu}${selftest_mark:-}}"
 }
 # each NAME LUA [ENV=VALUE...]: a wrk scenario at every connection count

@@ -9,7 +9,11 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 db=${CONCERT_DB_NAME:-concert}
-client=(mariadb "$@" --batch --skip-column-names "$db")
+# Every migration runs under the application's sql_mode (store/db.cpp's
+# session setup): a stored procedure keeps the mode it was created with, so
+# the statements in it are as strict as the application's own.
+sql_mode='STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'
+client=(mariadb "$@" --batch --skip-column-names --init-command="SET SESSION sql_mode = '$sql_mode'" "$db")
 
 "${client[@]}" -e "CREATE TABLE IF NOT EXISTS schema_migrations (
   version INT NOT NULL PRIMARY KEY,

@@ -13,10 +13,6 @@
 --     so nothing half-written stays; a Galera certification failure at
 --     COMMIT raises 1213 and is retried like every write conflict.
 -- The free-seat test repeats rules/catalog.hpp's kSeatIsFree; change both.
--- A procedure keeps the sql_mode it was created with: the application's
--- (store/db.cpp's session setup), so its parameters and statements are as
--- strict as the statements it replaces.
-SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 DELIMITER //
 CREATE PROCEDURE hold_seat(
     IN p_seat BIGINT UNSIGNED, IN p_seat_version BIGINT UNSIGNED,

@@ -10,10 +10,6 @@
 -- request's Idempotency-Key, if it has one, and then COMMITs (or, on any
 -- error, rolls back: Db::call). An error in here rolls back before it is
 -- raised, so nothing half-written stays.
--- A procedure keeps the sql_mode it was created with: the application's
--- (store/db.cpp's session setup), so its parameters and statements are as
--- strict as the statements it replaces.
-SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 DELIMITER //
 CREATE PROCEDURE charge_balance(
     IN p_user CHAR(36) CHARACTER SET ascii COLLATE ascii_bin, IN p_version BIGINT UNSIGNED,

@@ -18,10 +18,6 @@
 -- raised, with the unique key's name in its message.
 -- The live tests repeat rules/catalog.hpp's kHoldIsLive and
 -- rules/holds.hpp's kReservationIsLive; change both.
--- A procedure keeps the sql_mode it was created with: the application's
--- (store/db.cpp's session setup), so its parameters and statements are as
--- strict as the statements it replaces.
-SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 DELIMITER //
 CREATE PROCEDURE pay_order(
     IN p_user CHAR(36) CHARACTER SET ascii COLLATE ascii_bin, IN p_user_version BIGINT UNSIGNED,

@@ -119,10 +119,12 @@ void serve_one(FCGX_Request& req, Handler handler, Deps& deps, const char* name)
 // 2 s (libfcgi's own accept waits as long for a new connection's first
 // bytes): a connection that goes quiet halfway through a request is
 // dropped, never a worker stuck on it.
-std::unique_ptr<FCGX_Request> adopt(int fd) {
+// An object of a closed connection is used again if given (no allocation
+// per request).
+std::unique_ptr<FCGX_Request> adopt(int fd, std::unique_ptr<FCGX_Request> req) {
     timeval quiet{2, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &quiet, sizeof quiet);
-    auto req = std::make_unique<FCGX_Request>();
+    if (!req) req = std::make_unique<FCGX_Request>();
     FCGX_InitRequest(req.get(), -1, 0);
     req->ipcFd = fd;
     req->keepConnection = 1;
@@ -145,17 +147,14 @@ bool serve_next(FCGX_Request& req, Handler handler, Deps& deps, const char* name
     // error, or a connection nginx keeps open get libfcgi's own ending.
     FCGX_FClose(req.err);  // in FCGX_Finish_r's order: one write for all of it
     FCGX_FClose(req.out);
+    char rest[4096];
     if (req.keepConnection) {
         // A kept connection's next request starts after this one's input:
         // whatever of it was not read (a body refused unread) goes now,
         // or the next read would find it and drop the connection.
-        char rest[4096];
         while (FCGX_GetStr(rest, sizeof rest, req.in) > 0) {
         }
-    }
-    char probe;
-    if (!req.keepConnection && FCGX_GetStr(&probe, 1, req.in) == 0 && FCGX_HasSeenEOF(req.in) &&
-        FCGX_GetError(req.in) == 0) {
+    } else if (FCGX_GetStr(rest, 1, req.in) == 0 && FCGX_HasSeenEOF(req.in) && FCGX_GetError(req.in) == 0) {
         FCGX_Detach(&req);  // only skips the shutdown-and-wait at close
     }
     FCGX_Finish_r(&req);
@@ -193,7 +192,8 @@ bool serve_next(FCGX_Request& req, Handler handler, Deps& deps, const char* name
         log_line(std::string(name) + ": cannot wait on the socket (" + std::strerror(errno) + "), worker exits");
         _exit(1);
     }
-    std::unordered_map<FCGX_Request*, std::unique_ptr<FCGX_Request>> kept;
+    std::unordered_map<FCGX_Request*, std::unique_ptr<FCGX_Request>> kept;  // by address, as epoll names them
+    std::unique_ptr<FCGX_Request> spare;  // the last one-request connection's object, for the next
     for (;;) {
         sigset_t pending;
         sigpending(&pending);
@@ -222,8 +222,11 @@ bool serve_next(FCGX_Request& req, Handler handler, Deps& deps, const char* name
                 }
                 _exit(1);  // the socket itself is broken: the master starts a new worker
             }
-            std::unique_ptr<FCGX_Request> fresh = adopt(fd);
-            if (!serve_next(*fresh, handler, deps, name)) continue;  // one request, closed (the usual)
+            std::unique_ptr<FCGX_Request> fresh = adopt(fd, std::move(spare));
+            if (!serve_next(*fresh, handler, deps, name)) {  // one request, closed (the usual)
+                spare = std::move(fresh);
+                continue;
+            }
             epoll_event ev{};
             ev.events = EPOLLIN;
             ev.data.ptr = fresh.get();
