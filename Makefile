@@ -4,7 +4,9 @@
 #   make run      install what is missing, build, serve http://127.0.0.1:8080
 #   make cluster  the same on a cluster in network namespaces, http://127.0.0.1:8480
 #   make test-cluster  cross-host races and faults under load on such a cluster (CI runs it)
-#   make test     install what is missing, build, run unit + integration tests
+#   make test     install what is missing, build, run every suite (docs/TESTING.md)
+#   make check    unit tests, the layering and one-rule checks: seconds, no servers
+#   make itest    the test stack and the integration tests (ONLY=Group, Group.* or Group.Name)
 #   make bench    every route against the ceiling; writes bench/results/LATEST.{md,png},
 #                 exits non-zero if a scenario FAILs (make bench-selftest: the bench's own test)
 #   make bench-cluster  the same scenarios on one stack and on the cluster, side by side:
@@ -51,7 +53,7 @@ UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
 TEST_TOOLS := build/socket_holder build/fault_load
 
-.PHONY: all deps run cluster test test-cluster bench bench-selftest bench-cluster bench-build fuzz soak unit integration reset clean install uninstall
+.PHONY: all deps run cluster test check itest test-cluster bench bench-selftest bench-cluster bench-build fuzz soak unit reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -166,6 +168,17 @@ test-cluster: deps
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS)
 	$(Q)tests/run.sh
+
+# The fast checks alone: unit tests (ASan, UBSan), tests/layers.sh and
+# tests/one_rule.sh. Nothing is installed and no server starts.
+check: $(UNIT_BIN)
+	$(Q)tests/run.sh check
+
+# The integration tests alone, on the stack make test starts: all of them,
+# or ONLY=Money (a group; Money.* the same) or ONLY=Money.SomeTest.
+itest: deps
+	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(INTEG_BIN)
+	$(Q)ONLY='$(ONLY)' tests/run.sh itest
 
 # Installs wrk and gnuplot if missing; BENCH_SECONDS per scenario (default 5).
 bench: deps

@@ -68,6 +68,7 @@
 #include "base/text.hpp"
 #include "engine_stats.hpp"
 #include "rules/catalog.hpp"
+#include "rules/money.hpp"
 #include "rules/queue.hpp"
 #include "rules/token.hpp"
 #include "store/catalog.hpp"
@@ -278,9 +279,8 @@ Mode make_mode(const Options& o, const concert::Config& config) {
         mode.run = [=](concert::Db& db, concert::Redis&, std::int64_t n) {
             const std::string& user = (*users)[static_cast<std::size_t>(n) % users->size()];
             concert::KeyedRequest keyed{user, std::nullopt, ""};
-            auto admit = [] { return std::optional<concert::Response>(); };
-            auto render = [](const concert::Charged&) { return concert::json_response(200, ""); };
-            return concert::charge_balance(db, keyed, user, amount, admit, render).response.status;
+            concert::Account caller{user, true, {}};
+            return concert::charge_balance(db, keyed, amount, caller).answer.status;
         };
     } else if (m == "sql-payments") {
         auto orders = std::make_shared<std::vector<concert::Order>>();
@@ -291,24 +291,19 @@ Mode make_mode(const Options& o, const concert::Config& config) {
                 // "userId reservationId" (holds.txt): no token, so an admission
                 // of ticket 0, which Redis never issues, one per line.
                 if (o.concert == 0) usage("--pay with \"userId reservationId\" lines needs --concert");
-                std::string admission = std::to_string(o.concert) + ":0:" + std::to_string(orders->size());
+                std::string admission = concert::admission_key(o.concert, 0, static_cast<std::int64_t>(orders->size()));
                 orders->push_back({w[0], o.concert, admission, {w[1]}});
                 continue;
             }
             concert::TokenClaims t = read_token(w[0]);
-            // The admission the route makes of the token (handlers/payments_create.cpp).
-            std::string admission = std::to_string(t.concert_id) + ":" + std::to_string(t.ticket) + ":" +
-                                    std::to_string(t.issued_at);
-            orders->push_back({t.user_id, t.concert_id, admission, {w[1]}});
+            orders->push_back({t.user_id, t.concert_id, concert::admission_key(t.concert_id, t.ticket, t.issued_at), {w[1]}});
         }
         mode.once = true;
         mode.items = static_cast<std::int64_t>(orders->size());
         mode.run = [=](concert::Db& db, concert::Redis&, std::int64_t n) {
             const concert::Order& order = (*orders)[static_cast<std::size_t>(n)];
             concert::KeyedRequest keyed{order.user_id, std::nullopt, ""};
-            auto admit = [] { return std::optional<concert::Response>(); };
-            auto render = [](const concert::Paid&) { return concert::json_response(200, ""); };
-            return concert::pay_order(db, keyed, order, admit, render).response.status;
+            return concert::pay_order(db, keyed, order, nullptr).written.answer.status;
         };
     } else if (m == "sql-seats") {
         auto dates = std::make_shared<std::vector<std::string>>();

@@ -8,8 +8,10 @@
 
 #include "base/json.hpp"
 #include "rules/catalog.hpp"
+#include "rules/sql_rules.hpp"
 #include "runtime/serve.hpp"
 #include "store/auth.hpp"
+#include "store/catalog.hpp"
 
 namespace {
 
@@ -21,7 +23,6 @@ const std::string kAvailableDates = std::string(
     "WHERE d.concert_id = ? AND d.play_date >= CURRENT_DATE() "
     "AND (SELECT 1 FROM seats s WHERE s.concert_date_id = d.id AND ") +
     concert::kSeatIsFree + " LIMIT 1) IS NOT NULL ORDER BY d.play_date";
-constexpr const char* kConcertExists = "SELECT 1 FROM concerts WHERE id = ?";
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::Auth auth = concert::authenticate(request, deps.config, deps.redis);
@@ -40,12 +41,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     });
     // Only an empty answer needs to tell "no dates left" from "no such concert".
     if (cJSON_GetArraySize(dates) == 0) {
-        bool exists = deps.db.run(kConcertExists, [&](sql::PreparedStatement& st) {
-            st.setInt64(1, concert_id);
-            concert::ResultPtr rs(st.executeQuery());
-            return rs->next();
-        });
-        if (!exists) throw concert::HttpError{404, "Concert not found"};
+        if (!concert::concert_exists(deps.db, concert_id)) throw concert::HttpError{404, "Concert not found"};
     }
     return concert::json_response(200, concert::to_text(out.get()));
 }

@@ -10,20 +10,14 @@
 #include "rules/catalog.hpp"
 #include "rules/queue.hpp"
 #include "runtime/serve.hpp"
+#include "store/catalog.hpp"
 #include "store/queue.hpp"
 
 namespace {
 
-constexpr const char* kConcertExists = "SELECT 1 FROM concerts WHERE id = ?";
-
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     std::int64_t concert_id = concert::concert_id_from_path(request.path);
-    bool exists = deps.db.run(kConcertExists, [&](sql::PreparedStatement& st) {
-        st.setInt64(1, concert_id);
-        concert::ResultPtr rs(st.executeQuery());
-        return rs->next();
-    });
-    if (!exists) throw concert::HttpError{404, "Concert not found"};
+    if (!concert::concert_exists(deps.db, concert_id)) throw concert::HttpError{404, "Concert not found"};
     return concert::json_response(200, concert::room_facts_json(concert::queue_room_facts(deps.redis, concert_id)));
 }
 

@@ -17,6 +17,7 @@
 
 #include "base/metrics.hpp"
 #include "base/prometheus.hpp"
+#include "rules/sql_rules.hpp"
 #include "runtime/serve.hpp"
 #include "store/queue.hpp"
 
@@ -26,8 +27,7 @@ namespace m = concert::metrics;
 
 constexpr const char* kNewestConcerts = "SELECT id FROM concerts ORDER BY id DESC LIMIT 500";
 // reservations_status_expiry: only the live holds' part of the index is read.
-constexpr const char* kLiveHolds =
-    "SELECT COUNT(*) FROM reservations WHERE status = 'TEMPORARILY_RESERVED' AND expires_at > NOW(3)";
+const std::string kLiveHolds = std::string("SELECT COUNT(*) FROM reservations r WHERE ") + concert::kReservationIsLive;
 
 std::string le(std::int64_t micros) {
     std::string s = std::to_string(micros / 1000000) + "." + std::to_string(1000000 + micros % 1000000).substr(1);

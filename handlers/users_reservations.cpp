@@ -12,14 +12,15 @@
 #include "rules/catalog.hpp"
 #include "rules/holds.hpp"
 #include "rules/users.hpp"
+#include "rules/sql_rules.hpp"
 #include "runtime/serve.hpp"
 #include "store/auth.hpp"
 
 namespace {
 
-constexpr const char* kList =
+const std::string kList = std::string(
     "SELECT r.id, d.concert_id, c.name, DATE_FORMAT(d.play_date, '%Y-%m-%d'), s.seat_number, r.price, "
-    "CASE WHEN r.status = 'TEMPORARILY_RESERVED' AND r.expires_at <= NOW(3) THEN 'EXPIRED' ELSE r.status END, "
+    "CASE WHEN ") + concert::kReservationLapsed + " THEN 'EXPIRED' ELSE r.status END, "
     "DATE_FORMAT(r.expires_at, '%Y-%m-%d %H:%i:%s.%f'), DATE_FORMAT(p.paid_at, '%Y-%m-%d %H:%i:%s.%f'), p.id "
     "FROM reservations r FORCE INDEX (reservations_user_newest) "
     "JOIN seats s ON s.id = r.seat_id JOIN concert_dates d ON d.id = s.concert_date_id "

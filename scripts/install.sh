@@ -7,7 +7,8 @@
 # to stage files for a package). Layout:
 #   $PREFIX/lib/concert/handlers/<handler>   the handler binaries
 #   $PREFIX/bin/concertctl                   the operator command
-#   $PREFIX/lib/concert/migrate.sh, $PREFIX/share/concert/sql/   the schema
+#   $PREFIX/lib/concert/migrate.sh, $PREFIX/share/concert/sql/   the schema,
+#     its procedures (sql/procedures/) and the SQL rules (sql/sql_rules.def)
 #   $PREFIX/share/doc/concert/               README and docs
 #   $PREFIX/share/concert/web/               the booking page
 #   $SYSCONFDIR/systemd/system/              the units
@@ -47,6 +48,8 @@ files() {  # every installed path except the configuration
   echo "$dest$prefix/bin/concertctl"
   echo "$dest$prefix/lib/concert/migrate.sh"
   for f in "$root"/sql/*.sql; do echo "$dest$prefix/share/concert/sql/$(basename "$f")"; done
+  for f in "$root"/sql/procedures/*.sql; do echo "$dest$prefix/share/concert/sql/procedures/$(basename "$f")"; done
+  echo "$dest$prefix/share/concert/sql/sql_rules.def"
   for f in "$root"/README.md "$root"/docs/*.md; do echo "$dest$prefix/share/doc/concert/$(basename "$f")"; done
   for f in "${web_files[@]}"; do echo "$dest$prefix/share/concert/web/$f"; done
   for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer concert.target; do
@@ -61,14 +64,17 @@ files() {  # every installed path except the configuration
 case "$action" in
 install)
   [ ${#handlers[@]} -gt 0 ] || { echo "install: nothing built; run make first" >&2; exit 1; }
-  install -d "$dest$prefix/lib/concert/handlers" "$dest$prefix/bin" "$dest$prefix/share/concert/sql" \
+  install -d "$dest$prefix/lib/concert/handlers" "$dest$prefix/bin" "$dest$prefix/share/concert/sql/procedures" \
     "$dest$prefix/share/doc/concert" "$units" "$dest$sysconfdir/nginx/sites-available" \
     "$dest$sysconfdir/nginx/concert" "$dest$sysconfdir/concert/pools"
   for h in "${handlers[@]}"; do install -m 0755 "$root/bin/$h" "$dest$prefix/lib/concert/handlers/$h"; done
   install -m 0755 "$root/bin/concertctl" "$dest$prefix/bin/concertctl"
-  sed -e "s|^root=.*|root=$prefix/share/concert|" "$root/scripts/migrate.sh" >"$dest$prefix/lib/concert/migrate.sh"
+  sed -e "s|^root=.*|root=$prefix/share/concert|" -e "s|^rules=.*|rules=\$root/sql/sql_rules.def|" \
+    "$root/scripts/migrate.sh" >"$dest$prefix/lib/concert/migrate.sh"
   chmod 0755 "$dest$prefix/lib/concert/migrate.sh"
   install -m 0644 "$root"/sql/*.sql "$dest$prefix/share/concert/sql/"
+  install -m 0644 "$root"/sql/procedures/*.sql "$dest$prefix/share/concert/sql/procedures/"
+  install -m 0644 "$root/shared/rules/sql_rules.def" "$dest$prefix/share/concert/sql/"
   for f in "${web_files[@]}"; do
     [ -e "$root/web/$f" ] || { echo "install: web/$f is missing; run make install (it installs web/'s npm packages)" >&2; exit 1; }
     install -D -m 0644 "$root/web/$f" "$dest$prefix/share/concert/web/$f"
@@ -97,7 +103,8 @@ install)
   ;;
 uninstall)
   files | while read -r f; do rm -f "$f"; done
-  rmdir "$dest$prefix/lib/concert/handlers" "$dest$prefix/lib/concert" "$dest$prefix/share/concert/sql" \
+  rmdir "$dest$prefix/lib/concert/handlers" "$dest$prefix/lib/concert" "$dest$prefix/share/concert/sql/procedures" \
+    "$dest$prefix/share/concert/sql" \
     "$dest$prefix/share/concert/web/node_modules/swagger-ui-dist" "$dest$prefix/share/concert/web/node_modules/uplot/dist" \
     "$dest$prefix/share/concert/web/node_modules/uplot" "$dest$prefix/share/concert/web/node_modules" \
     "$dest$prefix/share/concert/web" "$dest$prefix/share/concert" "$dest$prefix/share/doc/concert" "$dest$sysconfdir/nginx/concert" 2>/dev/null || true

@@ -1,42 +1,5 @@
--- POST /reservations' write in one round trip: store/holds.cpp reads the
--- seat and the user (one SELECT), decides with the rules, then CALLs this
--- instead of sending START TRANSACTION, the guarded UPDATE, the INSERT and
--- COMMIT one by one (4 round trips, each a pair of context switches on a
--- busy host). Same statements, same guards:
---   * the seat and the user's version in one UPDATE, which changes 2 rows or
---     none (the seat's version and free state against everyone else, the
---     user's version against the user's own concurrent holds);
---   * none: rolled back, and SIGNAL 45000 / 1644 tells the caller it lost the
---     race (it reads again; 409 if the seat is taken);
---   * a lapsed hold's reservation retired, so a seat never has two live ones;
---   * the reservation, and COMMIT. Any error rolls back before it is raised,
---     so nothing half-written stays; a Galera certification failure at
---     COMMIT raises 1213 and is retried like every write conflict.
--- The free-seat test repeats rules/catalog.hpp's kSeatIsFree; change both.
-DELIMITER //
-CREATE PROCEDURE hold_seat(
-    IN p_seat BIGINT UNSIGNED, IN p_seat_version BIGINT UNSIGNED,
-    IN p_user CHAR(36) CHARACTER SET ascii COLLATE ascii_bin, IN p_user_version BIGINT UNSIGNED,
-    IN p_expires DATETIME(3), IN p_retire_lapsed BOOLEAN,
-    IN p_reservation CHAR(36) CHARACTER SET ascii COLLATE ascii_bin, IN p_price BIGINT)
-  MODIFIES SQL DATA SQL SECURITY INVOKER
-BEGIN
-  DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
-  START TRANSACTION;
-  UPDATE users u JOIN seats s ON s.id = p_seat
-     SET u.version = u.version + 1, s.status = 'HELD', s.holder_id = u.id, s.hold_expires_at = p_expires,
-         s.version = s.version + 1
-   WHERE u.id = p_user AND u.version = p_user_version AND s.version = p_seat_version
-     AND (s.status = 'FREE' OR (s.status = 'HELD' AND s.hold_expires_at <= NOW(3)));
-  IF ROW_COUNT() <> 2 THEN
-    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'hold_seat: the seat or the user changed since the read';
-  END IF;
-  IF p_retire_lapsed THEN
-    UPDATE reservations SET status = 'EXPIRED', version = version + 1
-     WHERE seat_id = p_seat AND status = 'TEMPORARILY_RESERVED';
-  END IF;
-  INSERT INTO reservations (id, user_id, seat_id, price, status, expires_at)
-  VALUES (p_reservation, p_user, p_seat, p_price, 'TEMPORARILY_RESERVED', p_expires);
-  COMMIT;
-END //
-DELIMITER ;
+-- Created the first version of a stored procedure. Procedures now live in
+-- sql/procedures/, one file each, and scripts/migrate.sh recreates every one
+-- of them after the numbered migrations on every run (CREATE OR REPLACE), so
+-- a change to a procedure is an edit of its file, never a new migration.
+-- This number stays recorded in schema_migrations and does nothing.

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Runs every suite, in order: unit tests, the layering check, fuzzing, then,
-# on a stack of their own (other ports and a temporary state directory, so
-# `make run` can go on beside it), integration tests, nginx's view of the
-# upstreams, production-operation checks, browser tests and fault injection.
+# Runs every suite, in order: unit tests, the layering check, the one-rule
+# check, fuzzing, then, on a stack of their own (other ports and a temporary
+# state directory, so `make run` can go on beside it), integration tests,
+# nginx's view of the upstreams, production-operation checks, browser tests
+# and fault injection.
+#
+#   tests/run.sh          every suite (make test)
+#   tests/run.sh check    unit, layers and one_rule only: seconds, no servers (make check)
+#   tests/run.sh itest    the stack and the integration tests only (make itest);
+#                         ONLY=Group, Group.* or Group.Name picks tests
 #
 # Every suite ends with one line "NAME: N passed, N failed" (suite() below
 # reads it; CppUTest's and node's own summaries are turned into it), and the
@@ -12,6 +18,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+mode=${1:-all}
+case "$mode" in all|check|itest) ;; *) echo "usage: $0 [all|check|itest]" >&2; exit 2 ;; esac
 passed=0
 failed=0
 logs=$root/build/test-logs
@@ -114,10 +122,34 @@ api() {
   [ "$f" -eq 0 ]
 }
 
-suite unit cpputest unit build/unit_tests
-suite layers tests/layers.sh
-echo "(fuzzing: ${FUZZ_SECONDS:-20} s per target)"
-suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" fuzz/run.sh
+# ONLY (make itest) as CppUTest's strict group and name options.
+only_args() {
+  local only=${ONLY:-}
+  only=${only%.\*}
+  [ -n "$only" ] || return 0
+  if [[ ! "$only" =~ ^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$ ]]; then
+    echo "ONLY must be Group, Group.* or Group.Name, not '$ONLY'" >&2
+    return 1
+  fi
+  if [[ "$only" == *.* ]]; then echo "-sg ${only%%.*} -sn ${only#*.}"; else echo "-sg $only"; fi
+}
+only=$(only_args) || exit 2
+
+summary() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+if [ "$mode" != itest ]; then
+  suite unit cpputest unit build/unit_tests
+  suite layers tests/layers.sh
+  suite one_rule tests/one_rule.sh
+fi
+if [ "$mode" = check ]; then summary; exit; fi
+if [ "$mode" = all ]; then
+  echo "(fuzzing: ${FUZZ_SECONDS:-20} s per target)"
+  suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" fuzz/run.sh
+fi
 
 echo "== the integration stack"
 state=$(mktemp -d /tmp/concert-test.XXXXXX)
@@ -158,7 +190,8 @@ suite integration cpputest integration env CONCERT_TEST_URL="http://127.0.0.1:$h
   CONCERT_TEST_RESPONSE_LOG="$logs/responses.jsonl" CONCERT_TEST_METRICS_URL="http://127.0.0.1:$metrics_port" \
   CONCERT_TEST_URL_B="http://127.0.0.1:$second_http_port" CONCERT_TEST_STATE="$state" \
   CONCERT_TEST_REDIS_PORT="$redis_port" CONCERT_TEST_DB_PORT="$db_port" CONCERT_TEST_STACK="$root/scripts/stack.sh" \
-  timeout 900 build/integration_tests
+  timeout 900 build/integration_tests $only
+if [ "$mode" = itest ]; then summary; exit; fi
 suite api api
 suite upstream upstream_check
 suite ops tests/ops/run.sh "$state"
@@ -167,5 +200,4 @@ echo "(fault injection under load: ${FAULT_SECONDS:-36} s)"
 suite faults tests/faults/run.sh "$state" "http://127.0.0.1:$http_port" "$db_port" "$redis_port" \
   "http://127.0.0.1:$second_http_port" "$sentinel_port"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,6 +1,7 @@
 #pragma once
-// Concerts, dates and seats: the pure rules (path and date parsing, the
-// free-seat test) that the catalogue routes, holds and concertctl share.
+// Concerts, dates and seats: the pure rules (path and date parsing) that
+// the catalogue routes, holds and concertctl share. What "free" means in
+// SQL is rules/sql_rules.def's.
 
 #include <cstdint>
 #include <optional>
@@ -16,20 +17,6 @@ constexpr int kMaxSeatsPerDate = 1000;
 constexpr int kDefaultSeatsPerDate = 50;
 constexpr std::int64_t kDefaultPrice = 100000;
 constexpr std::int64_t kMaxPrice = 1000000000000;  // the balance ceiling
-
-// The one definition of a free seat, as SQL over `seats s`: not sold, and
-// not under a hold that is still running by the database clock. Every query
-// that asks "is this seat free" uses this text, so the catalogue and holds
-// can never disagree.
-// sql/008_hold_procedure.sql repeats it in the hold_seat procedure.
-constexpr const char* kSeatIsFree =
-    "(s.status = 'FREE' OR (s.status = 'HELD' AND s.hold_expires_at <= NOW(3)))";
-
-// Its opposite for a seat that is not sold: the seat `s` is under a hold that
-// still runs by the database clock. Counting a user's holds, paying a hold
-// and checking the invariants all use this text.
-// sql/010_pay_procedure.sql repeats it in the pay_order procedure.
-constexpr const char* kHoldIsLive = "(s.status = 'HELD' AND s.hold_expires_at > NOW(3))";
 
 struct Date {
     int year;

@@ -13,11 +13,6 @@ namespace concert {
 // The most reservations one list answer holds (GET /users/{id}/reservations).
 constexpr std::int64_t kMaxReservationsListed = 100;
 
-// A reservation `r` whose hold still runs by the database clock (the
-// reservation's side of kHoldIsLive): payable, and counted by the checks.
-// sql/010_pay_procedure.sql repeats it in the pay_order procedure.
-constexpr const char* kReservationIsLive = "(r.status = 'TEMPORARILY_RESERVED' AND r.expires_at > NOW(3))";
-
 struct HoldRequest {
     std::int64_t concert_id;
     Date date;

@@ -1,8 +1,13 @@
 #include "rules/money.hpp"
 
+#include <algorithm>
+
+#include "base/crypto.hpp"
 #include "base/error.hpp"
 #include "base/json.hpp"
+#include "base/text.hpp"
 #include "base/uuid.hpp"
+#include "rules/catalog.hpp"
 
 namespace concert {
 
@@ -71,6 +76,49 @@ std::int64_t check_order(const std::vector<PaymentLookup>& holds, std::int64_t r
     for (const PaymentLookup& h : holds) total += h.price;  // at most max_per_user prices of at most kMaxPrice
     if (balance < total) throw HttpError{402, "Insufficient balance"};
     return total;
+}
+
+std::string request_fingerprint(std::string_view route, std::string_view canonical_request) {
+    return hex_encode(sha256(std::string(route) + "\n" + std::string(canonical_request)));
+}
+
+std::string charge_fingerprint(const std::string& user_id, std::int64_t amount) {
+    return request_fingerprint("charge", user_id + " " + std::to_string(amount));
+}
+
+std::string payment_fingerprint(std::vector<std::string> reservation_ids) {
+    std::sort(reservation_ids.begin(), reservation_ids.end());
+    std::string canonical;
+    for (const std::string& id : reservation_ids) canonical += (canonical.empty() ? "" : ",") + id;
+    return request_fingerprint("payment", canonical);
+}
+
+std::string admission_key(std::int64_t concert_id, std::int64_t ticket, std::int64_t issued_at) {
+    return std::to_string(concert_id) + ":" + std::to_string(ticket) + ":" + std::to_string(issued_at);
+}
+
+std::string charge_answer(const std::string& user_id, std::int64_t amount, std::int64_t balance,
+                          const std::string& charged_at) {
+    JsonPtr out = new_object();
+    add_string(out.get(), "userId", user_id);
+    add_int(out.get(), "chargedAmount", amount);
+    add_int(out.get(), "balance", balance);
+    add_string(out.get(), "chargedAt", iso_instant(charged_at));
+    return to_text(out.get());
+}
+
+std::string payment_answer(const std::string& payment_id, const std::vector<std::string>& reservation_ids,
+                           const std::string& user_id, std::int64_t amount, const std::string& paid_at) {
+    JsonPtr out = new_object();
+    add_string(out.get(), "paymentId", payment_id);
+    add_string(out.get(), "reservationId", reservation_ids.front());
+    cJSON* ids = cJSON_AddArrayToObject(out.get(), "reservationIds");
+    for (const std::string& id : reservation_ids) cJSON_AddItemToArray(ids, cJSON_CreateString(id.c_str()));
+    add_string(out.get(), "userId", user_id);
+    add_int(out.get(), "amount", amount);
+    add_string(out.get(), "status", "COMPLETED");
+    add_string(out.get(), "paidAt", iso_instant(paid_at));
+    return to_text(out.get());
 }
 
 }  // namespace concert

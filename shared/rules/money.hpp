@@ -1,5 +1,6 @@
 #pragma once
-// Balance and payment rules, free of I/O.
+// Balance and payment rules, free of I/O: the bodies, the decisions, what a
+// retry with the same Idempotency-Key must match, and the answers.
 
 #include <cstdint>
 #include <string>
@@ -45,5 +46,31 @@ struct PaymentLookup {
 // already paid", 409 "Reservation was cancelled", 400 "Reservation has
 // expired", then 402 "Insufficient balance" for the sum.
 std::int64_t check_order(const std::vector<PaymentLookup>& holds, std::int64_t room, std::int64_t balance);
+
+// What a retry with the same Idempotency-Key must match: the route and the
+// request's meaning (parsed values, not raw bytes, so whitespace does not
+// matter). SHA-256, 64 hex digits.
+std::string request_fingerprint(std::string_view route, std::string_view canonical_request);
+
+// A charge's fingerprint: its user and amount.
+std::string charge_fingerprint(const std::string& user_id, std::int64_t amount);
+
+// A payment's fingerprint: its reservation ids in any order (the same holds
+// listed in another order are the same request).
+std::string payment_fingerprint(std::vector<std::string> reservation_ids);
+
+// The admission a queue token is, "<concert>:<ticket>:<issued at>": one
+// order each (the payments_one_per_admission key). A ticket number that
+// Redis lost and reissued comes with a later issue time: another admission.
+std::string admission_key(std::int64_t concert_id, std::int64_t ticket, std::int64_t issued_at);
+
+// The answers, as JSON text (stored under an Idempotency-Key as they are).
+// Times are MySQL DATETIME text from the database clock.
+std::string charge_answer(const std::string& user_id, std::int64_t amount, std::int64_t balance,
+                          const std::string& charged_at);
+// {paymentId, reservationId (the first), reservationIds, userId, amount,
+// status: "COMPLETED", paidAt}.
+std::string payment_answer(const std::string& payment_id, const std::vector<std::string>& reservation_ids,
+                           const std::string& user_id, std::int64_t amount, const std::string& paid_at);
 
 }  // namespace concert

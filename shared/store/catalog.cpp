@@ -1,6 +1,7 @@
 #include "store/catalog.hpp"
 
 #include "rules/catalog.hpp"
+#include "rules/sql_rules.hpp"
 
 namespace concert {
 
@@ -17,8 +18,17 @@ const std::string kFreeSeats = std::string(
 constexpr const char* kDateOf =
     "SELECT d.total_seats, d.play_date < CURRENT_DATE() FROM concerts c "
     "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? WHERE c.id = ?";
+constexpr const char* kConcertExists = "SELECT 1 FROM concerts WHERE id = ?";
 
 }  // namespace
+
+bool concert_exists(Db& db, std::int64_t concert_id) {
+    return db.run(kConcertExists, [&](sql::PreparedStatement& st) {
+        st.setInt64(1, concert_id);
+        ResultPtr rs(st.executeQuery());
+        return rs->next();
+    });
+}
 
 DateSeats free_seats(Db& db, std::int64_t concert_id, const std::string& date) {
     DateSeats out;

@@ -1,6 +1,7 @@
 #pragma once
-// The database work of GET /concerts/{id}/available-seats: the free seats of
-// one date. The handler keeps the token, the path and the JSON;
+// The catalogue's reads: whether a concert exists, and the free seats of one
+// date (GET /concerts/{id}/available-seats). The handlers keep the token,
+// the path and the JSON;
 // `build/bench/engine sql-seats` runs this very function with no HTTP in
 // front, so the route and its engine's figure measure the same statements.
 
@@ -31,5 +32,8 @@ struct DateSeats {
 // Unavailable. A past date is returned as such (past = true): refusing it
 // is the caller's.
 DateSeats free_seats(Db& db, std::int64_t concert_id, const std::string& date);
+
+// True if the concert 'concert_id' exists (one read by primary key).
+bool concert_exists(Db& db, std::int64_t concert_id);
 
 }  // namespace concert

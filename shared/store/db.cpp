@@ -5,6 +5,7 @@
 
 #include "base/log.hpp"
 #include "base/metrics.hpp"
+#include "rules/sql_rules.hpp"
 
 namespace concert {
 
@@ -14,10 +15,10 @@ namespace {
 // "today" are the same on every host; READ COMMITTED because every race is
 // settled by a version-guarded UPDATE, which reads the latest committed row
 // at any isolation level, and RC takes no gap locks (fewer deadlocks).
-constexpr const char* kSessionSetup =
-    "SET time_zone = '+00:00', SESSION tx_isolation = 'READ-COMMITTED', "
-    "SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
-    "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'";
+// The sql_mode is rules/sql_rules.def's, which the procedures are created with.
+const std::string kSessionSetup =
+    std::string("SET time_zone = '+00:00', SESSION tx_isolation = 'READ-COMMITTED', SESSION sql_mode = '") +
+    kSqlMode + "'";
 
 void execute_plain(sql::Connection& conn, const char* text) {
     std::unique_ptr<sql::Statement> st(conn.createStatement());
@@ -145,7 +146,7 @@ void Db::open(const std::string& url) {
     opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
     opts["OPT_RECONNECT"] = false;
     conn_.reset(get_driver_instance()->connect(opts));
-    execute_plain(*conn_, kSessionSetup);
+    execute_plain(*conn_, kSessionSetup.c_str());
     reused_ = false;
 }
 

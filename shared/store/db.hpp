@@ -102,28 +102,24 @@ public:
     void commit();    // COMMIT
     void rollback();  // ROLLBACK; never throws
 
-    // Several statements in one round trip: CALL of a procedure (sql/) that
-    // starts a transaction and either COMMITs it (Ends::Committed) or leaves
-    // it open for the caller to finish (Ends::Open). The transaction counts
-    // as open until the CALL returns, so an error on the way (even a lost
-    // connection) rolls back here too. Returns false when the procedure
-    // SIGNALed that its optimistic guard lost (kErrSignal), after rolling
-    // back; a write conflict throws WriteConflict, as at COMMIT.
-    enum class Ends { Committed, Open };
+    // Several statements in one round trip: CALL of a procedure
+    // (sql/procedures/) that starts a transaction and leaves it open for the
+    // caller to finish with commit() (after the Idempotency-Key's row, where
+    // there is one). The transaction counts as open from the CALL on, so an
+    // error on the way (even a lost connection) rolls back here too.
+    // Returns false when the procedure SIGNALed that its optimistic guard
+    // lost (kErrSignal), after rolling back; a write conflict throws
+    // WriteConflict.
     template <class Bind>
-    bool call(const std::string& query, Ends ends, Bind&& bind) {
+    bool call(const std::string& query, Bind&& bind) {
         in_transaction_ = true;
         try {
             execute(query, bind);
-        } catch (const WriteConflict&) {
-            if (ends == Ends::Committed) count_commit_conflict();  // at its COMMIT, as a rule
-            throw;
         } catch (const sql::SQLException& e) {
             if (e.getErrorCode() != kErrSignal) throw;
             in_transaction_ = false;
             return false;
         }
-        in_transaction_ = ends == Ends::Open;
         return true;
     }
 

@@ -4,6 +4,7 @@
 
 #include "base/uuid.hpp"
 #include "rules/catalog.hpp"
+#include "rules/sql_rules.hpp"
 #include "store/retry.hpp"
 
 namespace concert {
@@ -11,6 +12,8 @@ namespace concert {
 namespace {
 
 constexpr int kAttempts = 5;
+
+// --- hold -------------------------------------------------------------------------
 
 // One statement, so the seat, the user's version and the user's hold count
 // come from one consistent read — and the hold's expiry (database now plus
@@ -20,15 +23,15 @@ const std::string kLookup = std::string(
     "s.id, s.version, COALESCE(") + kSeatIsFree + ", 0), u.version, "
     // The caller's live holds; this `s` (the counted seats) hides the outer one.
     "(SELECT COUNT(*) FROM seats s WHERE s.holder_id = u.id AND " + kHoldIsLive + "), "
-    "s.status = 'HELD', s.price, "
+    "COALESCE(" + kHoldLapsed + ", 0), s.price, "
     "DATE_FORMAT(NOW(3) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f') "
     "FROM users u LEFT JOIN concerts c ON c.id = ? "
     "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? "
     "LEFT JOIN seats s ON s.concert_date_id = d.id AND s.seat_number = ? WHERE u.id = ?";
 
-// The write, in one round trip: sql/008_hold_procedure.sql takes the seat
+// The write, in one round trip: sql/procedures/hold_seat.sql takes the seat
 // and bumps the user's version in one guarded UPDATE (2 rows or none),
-// retires a lapsed hold's reservation, inserts the new one and commits.
+// retires a lapsed hold's reservation and inserts the new one.
 constexpr const char* kHoldSeat = "CALL hold_seat(?, ?, ?, ?, ?, ?, ?, ?)";
 
 struct Seat {
@@ -36,7 +39,7 @@ struct Seat {
     std::int64_t id = 0;
     std::int64_t version = 0;
     std::int64_t user_version = 0;
-    bool lapsed_hold = false;  // HELD with a hold that ran out: retire its reservation
+    bool lapsed_hold = false;  // by kHoldLapsed: retire its reservation
     std::int64_t price = 0;
     std::string expires_at;    // "YYYY-MM-DD hh:mm:ss.ffffff", database clock
 };
@@ -80,7 +83,7 @@ HoldMade hold_seat(Db& db, const HoldRequest& hold, const std::string& user_id, 
         check_hold(seat.lookup, hold.seat_number, max_per_user);
 
         HoldMade made{new_uuid(), seat.price, seat.expires_at};
-        bool held = db.call(kHoldSeat, Db::Ends::Committed, [&](sql::PreparedStatement& st) {
+        bool held = db.call(kHoldSeat, [&](sql::PreparedStatement& st) {
             st.setInt64(1, seat.id);
             st.setInt64(2, seat.version);
             st.setString(3, user_id);
@@ -94,7 +97,64 @@ HoldMade hold_seat(Db& db, const HoldRequest& hold, const std::string& user_id, 
         // caller's own other request won, since the read: the next read
         // tells which, and answers 409 if the seat is taken.
         if (!held) return std::nullopt;
+        db.commit();
         return made;
+    });
+}
+
+namespace {
+
+// --- cancel -----------------------------------------------------------------------
+
+const std::string kReadReservation = std::string(
+    "SELECT r.user_id, r.status, r.version, ") + kReservationLapsed + ", s.id, s.version "
+    "FROM reservations r JOIN seats s ON s.id = r.seat_id WHERE r.id = ?";
+
+// The write, in one round trip: sql/procedures/cancel_hold.sql makes the
+// reservation CANCELLED and frees its seat, or neither (guarded by both
+// versions and the hold still live).
+constexpr const char* kCancelHold = "CALL cancel_hold(?, ?, ?, ?)";
+
+struct Reservation {
+    CancelLookup lookup;
+    std::int64_t version = 0;
+    std::int64_t seat_id = 0;
+    std::int64_t seat_version = 0;
+};
+
+Reservation read_reservation(Db& db, const std::string& reservation_id, const std::string& caller) {
+    Reservation found;
+    db.run(kReadReservation, [&](sql::PreparedStatement& st) {
+        st.setString(1, reservation_id);
+        ResultPtr rs(st.executeQuery());
+        if (!rs->next()) return 0;
+        found.lookup.mine = std::string(rs->getString(1)) == caller;
+        found.lookup.status = rs->getString(2);
+        found.version = static_cast<std::int64_t>(rs->getUInt64(3));
+        found.lookup.lapsed = rs->getBoolean(4);
+        found.seat_id = static_cast<std::int64_t>(rs->getUInt64(5));
+        found.seat_version = static_cast<std::int64_t>(rs->getUInt64(6));
+        return 0;
+    });
+    return found;
+}
+
+}  // namespace
+
+bool cancel_hold(Db& db, const std::string& reservation_id, const std::string& user_id) {
+    return with_retries(db, "cancel", kAttempts, [&](int) -> std::optional<bool> {
+        Reservation found = read_reservation(db, reservation_id, user_id);
+        if (!must_cancel(found.lookup)) return false;
+        bool cancelled = db.call(kCancelHold, [&](sql::PreparedStatement& st) {
+            st.setString(1, reservation_id);
+            st.setInt64(2, found.version);
+            st.setInt64(3, found.seat_id);
+            st.setInt64(4, found.seat_version);
+        });
+        // Paid, swept, lapsed or cancelled since the read: read again.
+        if (!cancelled) return std::nullopt;
+        db.commit();
+        return true;
     });
 }
 

@@ -1,9 +1,9 @@
 #pragma once
-// The database work of POST /reservations: one optimistic transaction that
-// holds a free seat, with its retry loop. The handler keeps the token, the
-// body and the settings; `build/bench/engine sql-holds` runs this very
-// function with no HTTP in front, so the route and its engine's figure
-// always measure the same statements.
+// The database work of holds: POST /reservations (hold_seat) and DELETE
+// /reservations/{id} (cancel_hold), each one optimistic transaction with its
+// retry loop. The handlers keep the credential, the body and the settings;
+// `build/bench/engine sql-holds` runs hold_seat() with no HTTP in front, so
+// the route and its engine's figure always measure the same statements.
 
 #include <cstdint>
 #include <string>
@@ -31,5 +31,15 @@ struct HoldMade {
 // database fails.
 HoldMade hold_seat(Db& db, const HoldRequest& hold, const std::string& user_id, std::int64_t hold_seconds,
                    std::int64_t max_per_user);
+
+// Gives the hold 'reservation_id' of 'user_id' back: the reservation
+// CANCELLED and its seat free for everyone at once, in one transaction
+// guarded by both rows' versions and the hold still running, so a payment,
+// a sweep or another cancel that got there first wins and this one reads
+// again (at most 5 times). Returns true when it cancelled, false when the
+// hold had already ended (expired or cancelled: nothing to do). Throws
+// must_cancel()'s HttpError (404 unknown or another user's, 409 paid) and
+// Unavailable.
+bool cancel_hold(Db& db, const std::string& reservation_id, const std::string& user_id);
 
 }  // namespace concert

@@ -1,8 +1,5 @@
 #include "store/idempotency.hpp"
 
-#include "base/crypto.hpp"
-#include "base/text.hpp"
-
 namespace concert {
 
 namespace {
@@ -37,12 +34,8 @@ std::optional<std::string> idempotency_key(const Request& request) {
     return std::string(key);
 }
 
-std::string request_fingerprint(std::string_view route, std::string_view canonical_request) {
-    return hex_encode(sha256(std::string(route) + "\n" + std::string(canonical_request)));
-}
-
-std::optional<Response> replay(Db& db, const KeyedRequest& request) {
-    return db.run(kFind, [&](sql::PreparedStatement& st) -> std::optional<Response> {
+std::optional<Answer> replay(Db& db, const KeyedRequest& request) {
+    return db.run(kFind, [&](sql::PreparedStatement& st) -> std::optional<Answer> {
         st.setString(1, request.user_id);
         st.setString(2, *request.key);
         ResultPtr rs(st.executeQuery());
@@ -50,20 +43,24 @@ std::optional<Response> replay(Db& db, const KeyedRequest& request) {
         if (std::string(rs->getString(1)) != request.fingerprint) {
             throw HttpError{409, "Idempotency-Key was already used for a different request"};
         }
-        Response r = json_response(rs->getInt(2), rs->getString(3));
-        r.headers.emplace_back("Idempotent-Replayed", "true");
-        return r;
+        return Answer{rs->getInt(2), rs->getString(3)};
     });
 }
 
-bool remember(Db& db, const KeyedRequest& request, Response& response) {
+Response written_response(const Written& written) {
+    Response r = json_response(written.answer.status, written.answer.body);
+    if (!written.committed) r.headers.emplace_back("Idempotent-Replayed", "true");
+    return r;
+}
+
+bool remember(Db& db, const KeyedRequest& request, Answer& answer) {
     try {
         db.execute(kInsert, [&](sql::PreparedStatement& st) {
             st.setString(1, request.user_id);
             st.setString(2, *request.key);
             st.setString(3, request.fingerprint);
-            st.setInt(4, response.status);
-            st.setString(5, response.body);
+            st.setInt(4, answer.status);
+            st.setString(5, answer.body);
         });
         return true;
     } catch (const sql::SQLException& e) {
@@ -72,9 +69,9 @@ bool remember(Db& db, const KeyedRequest& request, Response& response) {
     db.rollback();
     // Nothing to replay after a duplicate key: the other request's row went
     // away in between (rolled back). The client's retry settles it.
-    std::optional<Response> first = replay(db, request);
+    std::optional<Answer> first = replay(db, request);
     if (!first) throw Unavailable("Database busy, try again");
-    response = *first;
+    answer = *first;
     return false;
 }
 

@@ -30,32 +30,37 @@ std::optional<std::string> idempotency_key(const Request& request);
 // True for a valid key (already trimmed).
 bool is_valid_idempotency_key(std::string_view key);
 
-// What a retry must match: the route and the request's meaning (parsed
-// values, not raw bytes, so whitespace does not matter). SHA-256, hex.
-std::string request_fingerprint(std::string_view route, std::string_view canonical_request);
-
 // Who asks, with which key, for what.
 struct KeyedRequest {
     std::string user_id;
     std::optional<std::string> key;  // the request's Idempotency-Key, if any
-    std::string fingerprint;         // request_fingerprint() of its meaning
+    std::string fingerprint;         // request_fingerprint() of its meaning (rules/money.hpp)
+};
+
+// A keyed request's answer as stored: status and JSON body.
+struct Answer {
+    int status = 200;
+    std::string body;
 };
 
 // The stored response for the request's (user, key), if any. Throws
 // HttpError 409 if the key was used for a different request.
-std::optional<Response> replay(Db& db, const KeyedRequest& request);
+std::optional<Answer> replay(Db& db, const KeyedRequest& request);
 
-// Stores 'response' inside the effect's open transaction, just before
+// Stores 'answer' inside the effect's open transaction, just before
 // COMMIT, and returns true. If a concurrent request with the same key
-// stored its answer first, rolls this transaction back, replaces 'response'
-// with that answer and returns false: the caller returns it, uncommitted.
-bool remember(Db& db, const KeyedRequest& request, Response& response);
+// stored its answer first, rolls this transaction back, replaces 'answer'
+// with that one and returns false: the caller returns it, uncommitted.
+bool remember(Db& db, const KeyedRequest& request, Answer& answer);
 
 // What idempotent_write() answered, and whether this call made the effect.
 struct Written {
-    Response response;
+    Answer answer;
     bool committed = false;  // false: the answer of an earlier request with the same key
 };
+
+// The HTTP response for it: a replayed answer says so (Idempotent-Replayed).
+Response written_response(const Written& written);
 
 // The one core of every write that takes an Idempotency-Key:
 //  1. With a key, the stored answer for (user, key) is returned at once
@@ -66,9 +71,9 @@ struct Written {
 //     or returns an answer that stands in for the effect (a payment in
 //     flight with the same key answered meanwhile), or nullopt to go on.
 //  3. attempt(n) runs in with_retries(db, what, attempts, ...): it opens a
-//     transaction, makes the effect and returns the response with the
+//     transaction, makes the effect and returns its answer with the
 //     transaction still open, or nullopt after rolling back a lost race.
-//     With a key, the response is stored in that transaction; then COMMIT.
+//     With a key, the answer is stored in that transaction; then COMMIT.
 //     If the same key's first request committed meanwhile, in any process,
 //     its answer is returned instead and this one commits nothing -- also
 //     when this attempt was refused (HttpError) or is a retry.
@@ -76,17 +81,17 @@ template <class Admit, class Attempt>
 Written idempotent_write(Db& db, const KeyedRequest& request, const char* what, int attempts, Admit&& admit,
                          Attempt&& attempt) {
     if (request.key) {
-        if (std::optional<Response> first = replay(db, request)) return {*first, false};
+        if (std::optional<Answer> first = replay(db, request)) return {*first, false};
     }
-    if (std::optional<Response> answered = admit()) return {*answered, false};
+    if (std::optional<Answer> answered = admit()) return {*answered, false};
     bool committed = false;
-    Response response = with_retries(db, what, attempts, [&](int n) -> std::optional<Response> {
+    Answer answer = with_retries(db, what, attempts, [&](int n) -> std::optional<Answer> {
         // A retry may have waited on the first request's row lock and lost
         // to it: once that one committed, answer as it did.
         if (request.key && n > 0) {
-            if (std::optional<Response> first = replay(db, request)) return first;
+            if (std::optional<Answer> first = replay(db, request)) return first;
         }
-        std::optional<Response> made;
+        std::optional<Answer> made;
         try {
             made = attempt(n);
         } catch (const HttpError&) {
@@ -94,7 +99,7 @@ Written idempotent_write(Db& db, const KeyedRequest& request, const char* what, 
             // meanwhile (say, the hold is PAID now): answer as it did.
             db.rollback();
             if (request.key) {
-                if (std::optional<Response> first = replay(db, request)) return first;
+                if (std::optional<Answer> first = replay(db, request)) return first;
             }
             throw;
         }
@@ -104,7 +109,7 @@ Written idempotent_write(Db& db, const KeyedRequest& request, const char* what, 
         committed = true;
         return made;
     });
-    return {response, committed};
+    return {answer, committed};
 }
 
 }  // namespace concert

@@ -5,6 +5,7 @@
 #include "rules/catalog.hpp"
 #include "rules/holds.hpp"
 #include "rules/money.hpp"
+#include "rules/sql_rules.hpp"
 
 namespace concert {
 
@@ -17,7 +18,7 @@ constexpr int kChargeAttempts = 64;
 // The balance, its version, and the database's now for chargedAt.
 constexpr const char* kReadBalance =
     "SELECT balance, version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f') FROM users WHERE id = ?";
-// The write, in one round trip: sql/009_charge_procedure.sql sets the
+// The write, in one round trip: sql/procedures/charge_balance.sql sets the
 // balance if its version is still the one read, adds the ledger row, and
 // leaves the transaction open for idempotent_write() to finish.
 constexpr const char* kWriteCharge = "CALL charge_balance(?, ?, ?, ?, ?)";
@@ -39,13 +40,13 @@ std::string placeholders(std::size_t n) {
 // text depends only on how many ids: the prepared statement is reused.
 std::string read_query(std::size_t n) {
     return "SELECT u.balance, u.version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f'), "
-           "r.id, r.user_id = u.id, r.status, r.version, r.expires_at <= NOW(3), r.price, s.version, d.concert_id "
+           "r.id, r.user_id = u.id, r.status, r.version, " + std::string(kReservationLapsed) + ", r.price, s.version, d.concert_id "
            "FROM users u LEFT JOIN reservations r ON r.id IN (" + placeholders(n) + ") "
            "LEFT JOIN seats s ON s.id = r.seat_id LEFT JOIN concert_dates d ON d.id = s.concert_date_id "
            "WHERE u.id = ?";
 }
 
-// The write, in one round trip: sql/010_pay_procedure.sql debits the payer
+// The write, in one round trip: sql/procedures/pay_order.sql debits the payer
 // if the balance's version is still the one read, sells each hold of the
 // order if its and its seat's versions are (each still live and the
 // payer's), records the payment, what it paid and the ledger row, and
@@ -104,9 +105,13 @@ State read_state(Db& db, const std::vector<std::string>& ids, const std::string&
 
 }  // namespace
 
-Written charge_balance(Db& db, const KeyedRequest& keyed, const std::string& user_id, std::int64_t amount,
-                       const AdmitFn& admit, const std::function<Response(const Charged&)>& render) {
-    auto charge = [&](int) -> std::optional<Response> {
+Written charge_balance(Db& db, const KeyedRequest& keyed, std::int64_t amount, const Account& caller) {
+    const std::string& user_id = keyed.user_id;
+    auto admit = [&]() -> std::optional<Answer> {
+        require_live(caller);
+        return std::nullopt;
+    };
+    auto charge = [&](int) -> std::optional<Answer> {
         std::int64_t balance = 0, version = 0;
         std::string now;
         db.run(kReadBalance, [&](sql::PreparedStatement& st) {
@@ -120,7 +125,7 @@ Written charge_balance(Db& db, const KeyedRequest& keyed, const std::string& use
         });
         std::int64_t new_balance = balance_after_charge(balance, amount);
 
-        if (!db.call(kWriteCharge, Db::Ends::Open, [&](sql::PreparedStatement& st) {
+        if (!db.call(kWriteCharge, [&](sql::PreparedStatement& st) {
                 st.setString(1, user_id);
                 st.setInt64(2, version);
                 st.setInt64(3, new_balance);
@@ -129,20 +134,24 @@ Written charge_balance(Db& db, const KeyedRequest& keyed, const std::string& use
             })) {
             return std::nullopt;  // a concurrent charge or payment of this user won: read again
         }
-        return render(Charged{new_balance, now});
+        return Answer{200, charge_answer(user_id, amount, new_balance, now)};
     };
     return idempotent_write(db, keyed, "charge", kChargeAttempts, admit, charge);
 }
 
-Written pay_order(Db& db, const KeyedRequest& keyed, const Order& order, const AdmitFn& admit,
-                  const std::function<Response(const Paid&)>& render) {
+Payment pay_order(Db& db, const KeyedRequest& keyed, const Order& order, TicketClaim* ticket) {
     const std::vector<std::string>& ids = order.reservation_ids;
-    auto pay = [&](int) -> std::optional<Response> {
+    Payment made;
+    auto admit = [&]() -> std::optional<Answer> {
+        if (ticket == nullptr) return std::nullopt;
+        return ticket->claim(db, keyed);
+    };
+    auto pay = [&](int) -> std::optional<Answer> {
         State s = read_state(db, ids, order.user_id);
         std::vector<PaymentLookup> lookups;
         for (const Hold& h : s.holds) lookups.push_back(h.lookup);
         std::int64_t total = check_order(lookups, order.concert_id, s.balance);
-        Paid paid{new_uuid(), total, s.balance - total, s.now};
+        std::string payment_id = new_uuid();
 
         // [[reservation id, its version, its seat's version], ...] as read.
         JsonPtr holds(cJSON_CreateArray());
@@ -155,12 +164,12 @@ Written pay_order(Db& db, const KeyedRequest& keyed, const Order& order, const A
         }
         bool paid_now = false;
         try {
-            paid_now = db.call(kPayOrder, Db::Ends::Open, [&](sql::PreparedStatement& st) {
+            paid_now = db.call(kPayOrder, [&](sql::PreparedStatement& st) {
                 st.setString(1, order.user_id);
                 st.setInt64(2, s.user_version);
-                st.setInt64(3, paid.balance);
+                st.setInt64(3, s.balance - total);
                 st.setString(4, to_text(holds.get()));
-                st.setString(5, paid.payment_id);
+                st.setString(5, payment_id);
                 st.setString(6, order.admission);
                 st.setInt64(7, total);
                 st.setString(8, s.now);
@@ -179,9 +188,13 @@ Written pay_order(Db& db, const KeyedRequest& keyed, const Order& order, const A
         // says which, and answers with that error (or pays, if only the
         // balance moved).
         if (!paid_now) return std::nullopt;
-        return render(paid);
+        made.payment_id = payment_id;
+        made.total = total;
+        return Answer{200, payment_answer(payment_id, ids, order.user_id, total, s.now)};
     };
-    return idempotent_write(db, keyed, "payment", kPayAttempts, admit, pay);
+    made.written = idempotent_write(db, keyed, "payment", kPayAttempts, admit, pay);
+    if (made.written.committed && ticket != nullptr) ticket->spend(made.payment_id);
+    return made;
 }
 
 }  // namespace concert

@@ -97,6 +97,34 @@ TEST(Money, IdempotencyKeysArePrintableAsciiUpTo64) {
     CHECK_FALSE(concert::is_valid_idempotency_key("\xea\xb9\x80"));
 }
 
+TEST(Money, PaymentFingerprintIgnoresTheOrderOfItsHolds) {
+    STRCMP_EQUAL(concert::payment_fingerprint({"b", "a", "c"}).c_str(), concert::payment_fingerprint({"a", "b", "c"}).c_str());
+    CHECK(concert::payment_fingerprint({"a", "b"}) != concert::payment_fingerprint({"a", "b", "c"}));
+    STRCMP_EQUAL(concert::request_fingerprint("payment", "a,b").c_str(), concert::payment_fingerprint({"b", "a"}).c_str());
+}
+
+TEST(Money, ChargeFingerprintIsItsUserAndAmount) {
+    STRCMP_EQUAL(concert::request_fingerprint("charge", "u 100").c_str(), concert::charge_fingerprint("u", 100).c_str());
+    CHECK(concert::charge_fingerprint("u", 100) != concert::charge_fingerprint("v", 100));
+}
+
+TEST(Money, AdmissionIsRoomTicketAndIssueTime) {
+    STRCMP_EQUAL("7:42:1700000000", concert::admission_key(7, 42, 1700000000).c_str());
+    CHECK(concert::admission_key(7, 42, 1700000000) != concert::admission_key(7, 42, 1700000001));
+}
+
+TEST(Money, PaymentAnswerNamesItsFirstHoldAndEveryHold) {
+    std::string body = concert::payment_answer("p1", {"r1", "r2"}, "u1", 300, "2026-12-07 10:00:00.5");
+    STRCMP_EQUAL("{\"paymentId\":\"p1\",\"reservationId\":\"r1\",\"reservationIds\":[\"r1\",\"r2\"],"
+                 "\"userId\":\"u1\",\"amount\":300,\"status\":\"COMPLETED\",\"paidAt\":\"2026-12-07T10:00:00.500Z\"}",
+                 body.c_str());
+}
+
+TEST(Money, ChargeAnswerGivesTheNewBalance) {
+    STRCMP_EQUAL("{\"userId\":\"u1\",\"chargedAmount\":5,\"balance\":105,\"chargedAt\":\"2026-12-07T10:00:00.000Z\"}",
+                 concert::charge_answer("u1", 5, 105, "2026-12-07 10:00:00").c_str());
+}
+
 TEST(Money, FingerprintsTellRoutesAndRequestsApart) {
     std::string a = concert::request_fingerprint("charge", "u 100");
     STRCMP_EQUAL(a.c_str(), concert::request_fingerprint("charge", "u 100").c_str());

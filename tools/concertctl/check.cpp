@@ -3,6 +3,7 @@
 #include "base/json.hpp"
 #include "rules/catalog.hpp"
 #include "rules/holds.hpp"
+#include "rules/sql_rules.hpp"
 
 namespace concert {
 
@@ -25,8 +26,7 @@ const Invariant kInvariants[] = {
     {"heldSeatsWithoutTheirReservation",
      std::string("SELECT s.id FROM seats s WHERE ") + kHoldIsLive +
          " AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.seat_id = s.id "
-         "AND r.status = 'TEMPORARILY_RESERVED' AND r.user_id = s.holder_id AND r.expires_at = s.hold_expires_at) "
-         "LIMIT 20"},
+         "AND r.status = 'TEMPORARILY_RESERVED' AND " + kSeatHeldByReservation + ") LIMIT 20"},
     {"soldSeatsWithoutExactlyOnePayment",
      "SELECT s.id FROM seats s LEFT JOIN (SELECT r.seat_id, COUNT(*) AS n FROM payment_reservations pr "
      "JOIN reservations r ON r.id = pr.reservation_id GROUP BY r.seat_id) pc ON pc.seat_id = s.id "

@@ -32,6 +32,7 @@
 #include "rules/users.hpp"
 #include "check.hpp"
 #include "concert_add.hpp"
+#include "store/catalog.hpp"
 #include "store/db.hpp"
 #include "store/queue.hpp"
 #include "store/redis.hpp"
@@ -64,8 +65,6 @@ int fail(const std::string& message, int code = 1) {
     return code;
 }
 
-constexpr const char* kConcertExists = "SELECT 1 FROM concerts WHERE id = ?";
-
 // Takes "--concert N" out of 'args' (a room's settings or stats) and checks
 // the concert exists; nullopt without the option.
 std::optional<std::int64_t> take_concert(std::vector<std::string>& args, concert::Db& db) {
@@ -75,12 +74,7 @@ std::optional<std::int64_t> take_concert(std::vector<std::string>& args, concert
     std::optional<std::int64_t> id = concert::parse_concert_id(*(it + 1));
     if (!id) throw std::invalid_argument("--concert must be a positive integer");
     args.erase(it, it + 2);
-    bool exists = db.run(kConcertExists, [&](sql::PreparedStatement& st) {
-        st.setInt64(1, *id);
-        concert::ResultPtr rs(st.executeQuery());
-        return rs->next();
-    });
-    if (!exists) throw std::invalid_argument("no such concert: " + std::to_string(*id));
+    if (!concert::concert_exists(db, *id)) throw std::invalid_argument("no such concert: " + std::to_string(*id));
     return id;
 }
 

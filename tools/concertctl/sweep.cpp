@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "rules/sql_rules.hpp"
+
 namespace concert {
 
 namespace {
@@ -11,20 +13,18 @@ constexpr int kBatch = 500;
 constexpr int kMaxBatches = 10000;
 
 const std::string kLapsed =
-    std::string("SELECT r.id, r.version, s.id, s.version, s.status = 'HELD' AND s.holder_id = r.user_id "
-    "AND s.hold_expires_at = r.expires_at "
-    "FROM reservations r JOIN seats s ON s.id = r.seat_id "
-    "WHERE r.status = 'TEMPORARILY_RESERVED' AND r.expires_at <= NOW(3) ORDER BY r.expires_at LIMIT ") + std::to_string(kBatch);
+    std::string("SELECT r.id, r.version, s.id, s.version, s.status = 'HELD' AND ") + kSeatHeldByReservation +
+    " FROM reservations r JOIN seats s ON s.id = r.seat_id WHERE " + kReservationLapsed +
+    " ORDER BY r.expires_at LIMIT " + std::to_string(kBatch);
 
-constexpr const char* kExpireReservation =
-    "UPDATE reservations SET status = 'EXPIRED', version = version + 1 "
-    "WHERE id = ? AND version = ? AND status = 'TEMPORARILY_RESERVED' AND expires_at <= NOW(3)";
+const std::string kExpireReservation =
+    std::string("UPDATE reservations r SET r.status = 'EXPIRED', r.version = r.version + 1 "
+                "WHERE r.id = ? AND r.version = ? AND ") + kReservationLapsed;
 
 constexpr const char* kForgetKeys = "DELETE FROM idempotency_keys WHERE created_at < NOW(3) - INTERVAL ? HOUR LIMIT ?";
 
-constexpr const char* kFreeSeat =
-    "UPDATE seats SET status = 'FREE', holder_id = NULL, hold_expires_at = NULL, version = version + 1 "
-    "WHERE id = ? AND version = ? AND status = 'HELD' AND hold_expires_at <= NOW(3)";
+const std::string kFreeSeat =
+    std::string("UPDATE seats s SET ") + kReleaseSeat + " WHERE s.id = ? AND s.version = ? AND " + kHoldLapsed;
 
 struct Lapsed {
     std::string reservation_id;
