@@ -40,16 +40,17 @@ std::string placeholders(std::size_t n) {
 // text depends only on how many ids: the prepared statement is reused.
 std::string read_query(std::size_t n) {
     return "SELECT u.balance, u.version, DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f'), "
-           "r.id, r.user_id = u.id, r.status, r.version, " + std::string(kReservationLapsed) + ", r.price, s.version, d.concert_id "
+           "r.id, r.user_id = u.id, r.status, r.version, " + std::string(kReservationLapsed) +
+           ", r.price, s.version, d.concert_id "
            "FROM users u LEFT JOIN reservations r ON r.id IN (" + placeholders(n) + ") "
            "LEFT JOIN seats s ON s.id = r.seat_id LEFT JOIN concert_dates d ON d.id = s.concert_date_id "
            "WHERE u.id = ?";
 }
 
-// The write, in one round trip: sql/procedures/pay_order.sql debits the payer
-// if the balance's version is still the one read, sells each hold of the
-// order if its and its seat's versions are (each still live and the
-// payer's), records the payment, what it paid and the ledger row, and
+// The write, in one round trip: sql/procedures/pay_order.sql records the
+// payment, debits the payer (with the ledger row) if the balance's version
+// is still the one read, sells each hold of the order if its and its seat's
+// versions are (each still live and the payer's) with what paid it, and
 // leaves the transaction open for idempotent_write() to finish.
 constexpr const char* kPayOrder = "CALL pay_order(?, ?, ?, ?, ?, ?, ?, ?)";
 

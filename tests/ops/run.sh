@@ -60,6 +60,10 @@ install_layout() {
   for h in $handlers; do test -x "$prefix/lib/concert/handlers/$h" || { echo "missing handler $h"; return 1; }; done
   test -x "$prefix/bin/concertctl" && test -x "$prefix/lib/concert/migrate.sh"
   test -f "$prefix/share/concert/sql/001_schema.sql"
+  test -f "$prefix/share/concert/sql/procedures/pay_order.sql" && test -f "$prefix/share/concert/sql/sql_rules.def"
+  # The installed migrate.sh finds its rules and procedures (and recreates
+  # them on the running stack, which a serving pool never notices).
+  "$prefix/lib/concert/migrate.sh" --socket="$state/mysql-run/mysqld.sock" -uroot
   for doc in README OPERATIONS SCALING RELIABILITY; do
     test -f "$prefix/share/doc/concert/$doc.md" || { echo "missing doc $doc.md"; return 1; }
   done
