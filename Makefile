@@ -126,6 +126,9 @@ build/bench/ping build/bench/room build/bench/engine: build/bench/%: $(REL)/benc
 	@mkdir -p $(dir $@)
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
 
+# The load clients of the bench and of the fault tests share tools/common/.
+$(REL)/bench/load.o $(REL)/tests/tools/fault_load.o: CPPFLAGS += -Itools/common
+
 build/bench/load: $(REL)/bench/load.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
