@@ -9,6 +9,7 @@
 #   make itest    the test stack and the integration tests (ONLY=Group, Group.* or Group.Name)
 #   make bench    every route against the ceiling; writes bench/results/LATEST.{md,png},
 #                 exits non-zero if a scenario FAILs (make bench-selftest: the bench's own test)
+#   make bench-metrics  what the pools' metrics counters cost: off/on rounds, var/bench-metrics/
 #   make bench-cluster  the same scenarios on one stack and on the cluster, side by side:
 #                 bench/results/CLUSTER.md
 #   make fuzz     the libFuzzer targets for FUZZ_SECONDS (300) each
@@ -53,7 +54,7 @@ UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
 TEST_TOOLS := build/socket_holder build/fault_load
 
-.PHONY: all deps run cluster test check itest test-cluster bench bench-selftest bench-cluster bench-build fuzz soak unit reset clean install uninstall
+.PHONY: all deps run cluster test check itest test-cluster bench bench-selftest bench-metrics bench-cluster bench-build fuzz soak unit reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -128,6 +129,9 @@ build/bench/ping build/bench/room build/bench/engine: build/bench/%: $(REL)/benc
 	@mkdir -p $(dir $@)
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
 
+# The load clients of the bench and of the fault tests share tools/common/.
+$(REL)/bench/load.o $(REL)/tests/tools/fault_load.o: CPPFLAGS += -Itools/common
+
 build/bench/load: $(REL)/bench/load.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
@@ -200,7 +204,14 @@ bench-cluster: deps
 # The report goes to var/bench-selftest/.
 bench-selftest: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
-	$(Q)BENCH_SELFTEST=1 BENCH_SECONDS=$${BENCH_SECONDS:-2} BENCH_BIG=0 BENCH_CURVE=0 BENCH_METRICS_ROUNDS=0 BENCH_KEEPALIVE_ROUNDS=0 bench/run.sh
+	$(Q)BENCH_SELFTEST=1 BENCH_SECONDS=$${BENCH_SECONDS:-2} BENCH_BIG=0 BENCH_CURVE=0 bench/run.sh
+
+# One experiment, not part of `make bench`: ping and queue status on stacks
+# started without and with the pools' metrics counters, BENCH_METRICS_ROUNDS
+# (3) interleaved off/on pairs; writes var/bench-metrics/METRICS.md.
+bench-metrics: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)bench/metrics.sh
 
 # The mixed load for SOAK_SECONDS (default 600) on a stack of its own.
 soak: deps

@@ -5,8 +5,8 @@
 # ROUNDS times, alternating which goes first (A B, B A, A B, ...), so that
 # the machine's drift over the minutes falls on both alike. Each run is
 # bench/run.sh as `make bench` runs it (same scenarios, same FAIL rules, own
-# stack and data), without the scale run, the pool curve and the off/on
-# rounds. A run with a FAILed scenario stops the comparison.
+# stack and data), without the scale run and the pool curve. A run with a
+# FAILed scenario stops the comparison.
 #
 #   bench/ab.sh REV_A REV_B [ROUNDS]        ROUNDS: 3
 #   (both revisions need `make bench-build` and BENCH_ONLY: 6adf443 or later)
@@ -46,6 +46,8 @@ for ((r = 1; r <= rounds; r++)); do
   for side in $order; do
     echo "ab: round $r of $rounds: $side" >&2
     rm -rf "${out:?}/$side-$r"
+    # (The two ROUNDS knobs turn off the off/on rounds of revisions whose
+    # `make bench` still ran them; later ones ignore them.)
     (cd "$out/$side" && BENCH_BIG=0 BENCH_CURVE=0 BENCH_METRICS_ROUNDS=0 BENCH_KEEPALIVE_ROUNDS=0 \
       BENCH_RESULTS="$out/$side-$r" bench/run.sh) ||
       { echo "ab: the run of $side in round $r failed (report in $out/$side-$r); no comparison" >&2; exit 1; }

@@ -21,7 +21,7 @@ table_one_host() {
   echo
   echo "| route | req/s -c32 | req/s -c64 | p99 ms -c32 | engine req/s | best ratio to engine | CPU µs per request, -c32 (largest part) |"
   echo "|---|---:|---:|---:|---:|---:|---|"
-  jq -rs -L "$root/bench" 'include "engines";
+  jq -rs '
     def r: if . == null then "—" else (round | tostring) end;
     . as $all
     | def at($s; $c): ($all | map(select(.scenario == $s and .connections == $c and .verdict == "PASS")) | last);
@@ -29,8 +29,7 @@ table_one_host() {
        | reduce .[] as $n ([]; if index([$n]) then . else . + [$n] end))[]
     | . as $s
     | at($s; 32) as $a | at($s; 64) as $b
-    | (engine_of($s)) as $en
-    | (if $en then ($all | map(select(.scenario == $en and .verdict == "PASS")) | last) else null end) as $e
+    | ($all | map(select(.engine and .route == $s and .verdict == "PASS")) | last) as $e
     | ($a.cpu_us // {}) as $cpu
     | ([$cpu | to_entries[] | select(.key != "other")] | max_by(.value)) as $big
     | "| \($s) | \($a.rps | r) | \($b.rps | r) | \($a.p99_ms // "—") | \($e.rps | r) | " +

@@ -34,7 +34,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "../tests/tools/tool_util.hpp"
+#include "tool_util.hpp"
 
 namespace {
 

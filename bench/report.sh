@@ -16,14 +16,14 @@ failed() {
   jq -r --arg s "$1" --argjson c "$2" 'select(.scenario == $s and .connections == $c and .verdict == "FAIL") | " (FAIL)"' "$jsonl"
 }
 
-# Each route's own engine (bench/engines.jq; run by bench/run.sh with as
-# many connections as the route's pool has workers), and the goal: every
-# route at least 0.7 of its engine's figure in the same run.
+# Each route's own engine (the engine rows of bench/scenarios.table, whose
+# lines name their "route"; run with as many connections as the route's
+# pool has workers), and the goal: every route at least 0.7 of its engine's
+# figure in the same run.
 engine_goal=0.7
 # engine_rps ROUTE -> its engine's expected outcomes per second ("" if none).
 engine_rps() {
-  jq -r -L "$(dirname "$0")" --arg r "$1" 'include "engines"; engine_of($r) as $e
-    | select($e != null and .scenario == $e and .verdict == "PASS") | .rps' "$jsonl" | tail -1
+  jq -r --arg r "$1" 'select(.engine and .route == $r and .verdict == "PASS") | .rps' "$jsonl" | tail -1
 }
 
 dashc=$(printf -- '-c%s and ' "${conns[@]}")
@@ -165,45 +165,6 @@ fails=$(jq -s 'map(select(.verdict == "FAIL")) | length' "$jsonl")
       "| Redis memory per ticket (`used_memory` after − before, ÷ tickets; every key of a ticket) | \($f.bytes_per_ticket | n) bytes | ≤ 300 \(if $f.bytes_per_ticket <= 300 then "met" else "**missed**" end) |",
       "", "Pacing as computed by the routes'"'"' own code (bench/room.cpp pacing) for every place of the line, admitting",
       "100 a minute (admitting fewer asks for fewer polls), plus the 100 ACTIVE tickets at their own pace."' "$jsonl"
-  fi
-  if grep -q 'metrics off\]' "$jsonl"; then
-    echo
-    echo "**What metrics cost** (the pools' shared-memory counters, CONCERT_METRICS_DIR): the same scenario on"
-    echo "stacks started without and with them, interleaved off/on, -c${conns[0]}; mean req/s over the rounds (goal: at most 3%)."
-    echo
-    echo "| scenario | rounds | off req/s | on req/s | cost | goal |"
-    echo "|---|---:|---:|---:|---:|---|"
-    for s in "ping" "GET /queue/status"; do
-      jq -rs --arg off "$s [metrics off]" --arg on "$s [metrics on]" --arg s "$s" '
-        (map(select(.scenario == $off) | .rps)) as $a | (map(select(.scenario == $on) | .rps)) as $b |
-        select(($a | length) > 0 and ($b | length) > 0) |
-        (($a | add) / ($a | length)) as $ma | (($b | add) / ($b | length)) as $mb | (($ma - $mb) / $ma * 100) as $cost |
-        "| \($s) | \($a | length) | \($ma | floor) | \($mb | floor) | \($cost * 10 | round / 10)% | " +
-        (if $cost <= 3 then "≤ 3% met" else "≤ 3% **missed**" end) + " |"' "$jsonl"
-    done
-  fi
-  if grep -q 'keepalive off\]' "$jsonl"; then
-    echo
-    keep=$(jq -rs 'map(select(.keepalive)) | .[0].keepalive // "?"' "$jsonl")
-    echo "**Kept FastCGI connections** (\`fastcgi_keep_conn\` with an upstream group per route, up to $keep idle"
-    echo "connections per nginx worker, each pool worker serving every connection it holds;"
-    echo "\`scripts/stack.sh --fastcgi-keepalive $keep\`): the same scenarios on stacks started"
-    echo "without and with them, interleaved off/on; mean req/s and mean p99 over the rounds. Not used in production"
-    echo "unless this table supports it."
-    echo
-    echo "| scenario | -c | rounds | off req/s | on req/s | change | off p99 ms | on p99 ms |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-    for s in "GET /queue/status" "GET available-seats" "POST /reservations"; do
-      for c in "${conns[@]}"; do
-        jq -rs --arg off "$s [keepalive off]" --arg on "$s [keepalive on]" --arg s "$s" --argjson c "$c" '
-          def mean(f): (map(f) | add) / length;
-          (map(select(.scenario == $off and .connections == $c))) as $a | (map(select(.scenario == $on and .connections == $c))) as $b |
-          select(($a | length) > 0 and ($b | length) > 0) |
-          ($a | mean(.rps)) as $ma | ($b | mean(.rps)) as $mb |
-          "| \($s) | \($c) | \($a | length) | \($ma | floor) | \($mb | floor) | \((($mb - $ma) / $ma * 1000 | round) / 10)% | " +
-          "\($a | mean(.p99_ms) * 10 | round / 10) | \($b | mean(.p99_ms) * 10 | round / 10) |"' "$jsonl"
-      done
-    done
   fi
   if grep -q 'workers\]' "$jsonl"; then
     echo

@@ -1,7 +1,8 @@
 #pragma once
 // Small helpers shared by the test and benchmark load clients
-// (tests/tools/fault_load.cpp, bench/load.cpp): libcurl's body collector, a
-// JSON field as text, and calendar-date arithmetic.
+// (tests/tools/fault_load.cpp, bench/load.cpp; neither owns them, so they
+// live here): libcurl's body collector, a JSON field as text, and
+// calendar-date arithmetic.
 
 #include <cstdio>
 #include <ctime>
