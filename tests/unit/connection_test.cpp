@@ -10,6 +10,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "unopened_deps.hpp"
+
 #include <CppUTest/TestHarness.h>
 
 namespace {
@@ -51,10 +53,7 @@ concert::Response echoes_body(const concert::Request& r, concert::Deps&) { retur
 // The test holds nginx's end of a socket pair and hands the other end to
 // serve_connection, as a worker hands it a connection it accepted.
 TEST_GROUP(Connection) {
-    concert::Config config;
-    concert::Db db{config};
-    concert::Redis redis{config};
-    concert::Deps deps{config, db, redis};
+    unit::UnopenedDeps stores;
     int nginx = -1;
     int runtime = -1;
     bool closed = false;  // the runtime closed its end: read_answer saw the end of the stream
@@ -75,7 +74,7 @@ TEST_GROUP(Connection) {
     void serve(const std::string& bytes, bool then_close = false) {
         CHECK_EQUAL(static_cast<ssize_t>(bytes.size()), write(nginx, bytes.data(), bytes.size()));
         if (then_close) shutdown(nginx, SHUT_WR);
-        concert::serve_connection(runtime, echoes_body, deps, "test");
+        concert::serve_connection(runtime, echoes_body, stores.deps, "test");
     }
     // The content of the answer's stdout records, read until the runtime
     // closes its end (or 5 s pass: 'closed' stays false).
