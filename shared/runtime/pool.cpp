@@ -3,12 +3,15 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <fcgiapp.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,7 +23,36 @@ namespace concert {
 
 namespace {
 
+constexpr int kSystemdFirstFd = 3;  // SD_LISTEN_FDS_START
+constexpr int kBacklog = 4096;  // capped by net.core.somaxconn
 constexpr int kDrainSeconds = 15;  // a worker still busy after this is killed
+
+// The socket handed over by systemd, a path we create, or fd 0 from
+// spawn-fcgi; -1 with a logged reason if there is none.
+int open_listener(const Config& config, const char* name) {
+    const char* pid = std::getenv("LISTEN_PID");
+    const char* fds = std::getenv("LISTEN_FDS");
+    if (pid != nullptr && fds != nullptr && std::atoi(pid) == getpid() && std::atoi(fds) >= 1) {
+        unsetenv("LISTEN_PID");
+        unsetenv("LISTEN_FDS");
+        unsetenv("LISTEN_FDNAMES");
+        return kSystemdFirstFd;
+    }
+    if (!config.listen.empty()) {
+        int fd = FCGX_OpenSocket(config.listen.c_str(), kBacklog);
+        if (fd < 0) {
+            log_line(std::string(name) + ": cannot listen on " + config.listen + ": " + std::strerror(errno));
+            return -1;
+        }
+        chmod(config.listen.c_str(), static_cast<mode_t>(config.socket_mode));
+        return fd;
+    }
+    struct stat st {};
+    if (fstat(0, &st) == 0 && S_ISSOCK(st.st_mode)) return 0;
+    log_line(std::string(name) + ": no listening socket: set CONCERT_LISTEN, or start under "
+             "systemd socket activation or spawn-fcgi");
+    return -1;
+}
 
 // What the master knows: what its workers run, and their pids by slot
 // (-1: none, its fork failed or it is gone).
@@ -88,12 +120,15 @@ void drain(Pool& pool) {
 
 }  // namespace
 
-// Workers accept only when epoll says a connection waits, and without
-// blocking: of several woken, the ones that lose it wait again. The master
-// keeps its signals blocked and takes them one at a time with sigtimedwait,
-// so none can slip in between a check and a wait; it looks at its workers
-// on every SIGCHLD and at least every second.
-void run_pool(const char* name, Handler handler, const Config& config, int listen_fd) {
+// The socket is made non-blocking for the workers, which accept only when
+// epoll says a connection waits, and without blocking: of several woken,
+// the ones that lose it wait again. The master keeps its signals blocked
+// and takes them one at a time with sigtimedwait, so none can slip in
+// between a check and a wait; it looks at its workers on every SIGCHLD and
+// at least every second.
+int run_pool(const char* name, Handler handler, const Config& config) {
+    int listen_fd = open_listener(config, name);
+    if (listen_fd < 0) return 2;
     fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     sigset_t signals = stop_signals();
     sigaddset(&signals, SIGCHLD);
@@ -114,6 +149,9 @@ void run_pool(const char* name, Handler handler, const Config& config, int liste
     log_line(std::string(name) + ": stopping, draining workers");
     drain(pool);
     fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) & ~O_NONBLOCK);
+    if (!config.listen.empty()) unlink(config.listen.c_str());
+    log_line(std::string(name) + ": stopped");
+    return 0;
 }
 
 }  // namespace concert
