@@ -19,12 +19,6 @@
 #   --workers N        worker processes per handler pool (2)
 #   --ephemeral        tests: no Redis persistence, InnoDB without fsync per commit
 #   --ready-file F     create F once every part answers
-#   --fastcgi-keepalive N  nginx keeps up to N idle connections to each pool
-#                      per nginx worker (fastcgi_keep_conn, an upstream group
-#                      per route; idle ones closed by nginx after 500 ms):
-#                      the bench's kept-connections rounds. A pool worker
-#                      serves every connection it holds (shared/runtime/
-#                      serve.cpp), so idle kept ones never pin it
 #   --bench            also serve the benchmark's ceilings (/__bench/nginx and
 #                      /__bench/ping, the latter from build/bench/ping)
 #   --second-http-port N  also start a second, independent set of handler
@@ -54,7 +48,6 @@ ready_file=
 second_http_port=
 sentinel_port=
 bench=0
-fastcgi_keepalive=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --state) state=$2; shift 2 ;;
@@ -69,7 +62,6 @@ while [ $# -gt 0 ]; do
     --second-http-port) second_http_port=$2; shift 2 ;;
     --sentinel-port) sentinel_port=$2; shift 2 ;;
     --bench) bench=1; shift ;;
-    --fastcgi-keepalive) fastcgi_keepalive=$2; shift 2 ;;
     *) echo "stack: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -254,16 +246,10 @@ start_instance() {
     bins+=("$root/build/bench/ping")
     bench_include="include $root/bench/nginx-bench.conf;"
   fi
-  rm -f "$prefix"/concert-fastcgi-keepalive-*.conf
   for bin in "${bins[@]}"; do
     local name
     name=$(basename "$bin")
     [ "$name" = concertctl ] && continue
-    if [ "$fastcgi_keepalive" -gt 0 ]; then
-      echo "$name concert_keep_$name;" >>"$prefix/concert-fastcgi-keepalive-map.conf"
-      printf 'upstream concert_keep_%s {\n    server unix:%s/%s.sock;\n    keepalive %s;\n    keepalive_timeout 500ms;\n    keepalive_requests 100000;\n}\n' \
-        "$name" "$dir" "$name" "$fastcgi_keepalive" >>"$prefix/concert-fastcgi-keepalive-upstreams.conf"
-    fi
     rm -f "$dir/$name.sock"
     CONCERT_LISTEN="$dir/$name.sock" CONCERT_METRICS_DIR="$([ "$metrics" -eq 1 ] && echo "$dir/metrics")" \
       "$bin" 2>>"$logs/$instance-$name.log" &
@@ -271,7 +257,6 @@ start_instance() {
     echo $! >"$dir/$name.pid"
     wait_for "$name" $! 10 test -S "$dir/$name.sock"
   done
-  if [ "$fastcgi_keepalive" -gt 0 ]; then echo "fastcgi_keep_conn on;" >>"$prefix/concert-fastcgi-keepalive-upstreams.conf"; fi
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@RUN@|$dir|g" -e "s|@LOG@|$logs|g" -e "s|@INSTANCE@|$instance|g" -e "s|@ROOT@|$root|g" \
     -e "s|@HTTP_ADDR@|127.0.0.1|g" -e "s|@HTTP_PORT@|$port|g" -e "s|@METRICS_PORT@|$mport|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" -e "s|@BENCH_INCLUDE@|$bench_include|g" \
     "$root/nginx/local.conf.in" >"$prefix/nginx.conf"

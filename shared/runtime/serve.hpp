@@ -5,7 +5,9 @@
 //   - takes the listening socket from systemd (LISTEN_FDS), from
 //     CONCERT_LISTEN (a unix socket path it creates), or as fd 0 (spawn-fcgi);
 //   - forks CONCERT_WORKERS single-threaded workers that accept on it, and
-//     replaces any worker that dies;
+//     replaces any worker that dies (runtime/pool.hpp, runtime/worker.hpp);
+//   - serves one request per FastCGI connection and closes it, even if
+//     nginx asked to keep it (runtime/connection.hpp);
 //   - on SIGTERM or SIGINT stops accepting, lets each worker finish the
 //     request it is serving, and exits 0;
 //   - reads exactly CONTENT_LENGTH bytes of body (over 16 KiB: 413; a body

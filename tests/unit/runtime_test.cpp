@@ -2,6 +2,7 @@
 
 #include "base/error.hpp"
 #include "store/retry.hpp"
+#include "unopened_deps.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -30,10 +31,8 @@ concert::Response answers_created(const concert::Request& r, concert::Deps&) {
 }  // namespace
 
 TEST_GROUP(Dispatch) {
-    concert::Config config;
-    concert::Db db{config};
-    concert::Redis redis{config};
-    concert::Deps deps{config, db, redis};
+    unit::UnopenedDeps stores;
+    concert::Deps& deps = stores.deps;
     concert::Request request;
 };
 
