@@ -78,34 +78,22 @@ chmod 755 "$state" "$run"
 
 log() { echo "stack: $*" >&2; }
 
+# shellcheck source=scripts/lib.sh
+source "$root/scripts/lib.sh"  # alive, pid_of, wait_for, stop_pids, reachable_by ...
+
 # As root, servers drop to their own users when those can reach the state
 # directory; a checkout under a private home (/root) cannot be reached, so
 # there they stay root. Unprivileged, everything runs as the caller.
 db_user=
 nginx_user_line=
 if [ "$(id -u)" -eq 0 ]; then
-  if runuser -u mysql -- test -x "$state" 2>/dev/null; then db_user=mysql; else db_user=root; fi
-  if runuser -u nobody -- test -x "$run" 2>/dev/null; then
+  if reachable_by mysql "$state"; then db_user=mysql; else db_user=root; fi
+  if reachable_by nobody "$run"; then
     nginx_user_line="user nobody nogroup;"
   else
     nginx_user_line="user root root;"
   fi
 fi
-
-# shellcheck source=scripts/lib.sh
-source "$root/scripts/lib.sh"
-
-# Sends TERM to a pid and waits up to $2 seconds, then KILL.
-stop_pid() {
-  local pid=$1 grace=${2:-20}
-  alive "$pid" || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  local deadline=$((SECONDS + grace))
-  while alive "$pid"; do
-    if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; fi
-    sleep 0.1
-  done
-}
 
 start_redis() {
   local persist=(--appendonly yes --appendfsync everysec)
@@ -167,12 +155,11 @@ cleanup() {
   stopping=1
   trap '' INT TERM
   log "stopping"
-  for pid in "${nginx_pids[@]}"; do stop_pid "$pid"; done
-  for pid in "${handler_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${handler_pids[@]}"; do stop_pid "$pid"; done
-  pid=$(pid_of "$run/sentinel.pid") && stop_pid "$pid"
-  pid=$(pid_of "$run/redis.pid") && stop_pid "$pid"
-  pid=$(pid_of "$dbrun/mysqld.pid") && stop_pid "$pid" 60
+  stop_pids 20 "${nginx_pids[@]}"
+  stop_pids 20 "${handler_pids[@]}"
+  pid=$(pid_of "$run/sentinel.pid") && stop_pids 20 "$pid"
+  pid=$(pid_of "$run/redis.pid") && stop_pids 20 "$pid"
+  pid=$(pid_of "$dbrun/mysqld.pid") && stop_pids 60 "$pid"
   for d in "${metrics_dirs[@]}"; do rm -rf "$d"; done
   rm -f "$ready_file"
   log "stopped"
@@ -184,12 +171,7 @@ trap 'stop_requested=1' INT TERM
 # --- MariaDB ------------------------------------------------------------------
 start_mariadb
 sql() { mariadb --socket="$dbrun/mysqld.sock" -uroot "$@"; }
-sql -e "CREATE DATABASE IF NOT EXISTS concert CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-  CREATE USER IF NOT EXISTS 'concert'@'localhost' IDENTIFIED BY 'concert';
-  CREATE USER IF NOT EXISTS 'concert'@'127.0.0.1' IDENTIFIED BY 'concert';
-  GRANT ALL ON concert.* TO 'concert'@'localhost';
-  GRANT ALL ON concert.* TO 'concert'@'127.0.0.1';"
-"$root/scripts/migrate.sh" --socket="$dbrun/mysqld.sock" -uroot
+concert_db_init "$dbrun/mysqld.sock"
 
 # --- Redis --------------------------------------------------------------------
 start_redis
@@ -207,15 +189,13 @@ fi
 
 # --- demo data: one concert with three future dates, on an empty database -------
 if [ "$ephemeral" -eq 0 ] && [ "$(sql -N concert -e 'SELECT COUNT(*) FROM concerts')" = 0 ]; then
-  dates=$(date -u -d '+7 days' +%F),$(date -u -d '+8 days' +%F),$(date -u -d '+9 days' +%F)
-  CONCERT_DB_URL="unix://$dbrun/mysqld.sock" "$root/bin/concertctl" concert add \
-    --name "Opening Night (demo)" --dates "$dates" >/dev/null
+  dates=$(add_demo_concert "$dbrun/mysqld.sock")
   log "loaded a demo concert playing on $dates"
 fi
 
 # --- handler pools and nginx, once per instance -----------------------------------
 if [ ! -s "$state/token-secret" ]; then
-  (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d " \n" >"$state/token-secret")
+  write_secret "$state/token-secret"
 fi
 export CONCERT_DB_URL="unix://$dbrun/mysqld.sock"
 export CONCERT_REDIS_SOCKET="$run/redis.sock"
@@ -257,9 +237,9 @@ start_instance() {
     echo $! >"$dir/$name.pid"
     wait_for "$name" $! 10 test -S "$dir/$name.sock"
   done
-  sed -e "s|@PREFIX@|$prefix|g" -e "s|@RUN@|$dir|g" -e "s|@LOG@|$logs|g" -e "s|@INSTANCE@|$instance|g" -e "s|@ROOT@|$root|g" \
-    -e "s|@HTTP_ADDR@|127.0.0.1|g" -e "s|@HTTP_PORT@|$port|g" -e "s|@METRICS_PORT@|$mport|g" -e "s|@USER_DIRECTIVE@|$nginx_user_line|g" -e "s|@BENCH_INCLUDE@|$bench_include|g" \
-    "$root/nginx/local.conf.in" >"$prefix/nginx.conf"
+  fill_template "$root/nginx/local.conf.in" PREFIX="$prefix" RUN="$dir" LOG="$logs" INSTANCE="$instance" ROOT="$root" \
+    HTTP_ADDR=127.0.0.1 HTTP_PORT="$port" METRICS_PORT="$mport" USER_DIRECTIVE="$nginx_user_line" BENCH_INCLUDE="$bench_include" \
+    >"$prefix/nginx.conf"
   nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$logs/$instance-nginx-error.log" &
   nginx_pids+=($!)
   wait_for nginx $! 20 curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz"
