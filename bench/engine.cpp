@@ -382,7 +382,7 @@ void work(const Mode& mode, const concert::Config& config, int worker, int worke
         }
         int status;
         Clock::time_point t0 = Clock::now();
-        // As the runtime does around every request (shared/runtime/serve.cpp).
+        // As the runtime does around every request (shared/runtime/dispatch.cpp).
         db.begin_request();
         redis.begin_request();
         try {
