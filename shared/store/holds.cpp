@@ -29,10 +29,10 @@ const std::string kLookup = std::string(
     "LEFT JOIN concert_dates d ON d.concert_id = c.id AND d.play_date = ? "
     "LEFT JOIN seats s ON s.concert_date_id = d.id AND s.seat_number = ? WHERE u.id = ?";
 
-// The write, in one round trip: sql/procedures/hold_seat.sql takes the seat
+// The write, in one round trip: sql/procedures/place_hold.sql takes the seat
 // and bumps the user's version in one guarded UPDATE (2 rows or none),
 // retires a lapsed hold's reservation and inserts the new one.
-constexpr const char* kHoldSeat = "CALL hold_seat(?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kHoldSeat = "CALL place_hold(?, ?, ?, ?, ?, ?, ?, ?)";
 
 struct Seat {
     SeatLookup lookup;

@@ -47,10 +47,10 @@ std::string read_query(std::size_t n) {
            "WHERE u.id = ?";
 }
 
-// The write, in one round trip: sql/procedures/pay_order.sql records the
-// payment, debits the payer (with the ledger row) if the balance's version
-// is still the one read, sells each hold of the order if its and its seat's
-// versions are (each still live and the payer's) with what paid it, and
+// The write, in one round trip: sql/procedures/pay_order.sql debits the
+// payer if the balance's version is still the one read, sells each hold of
+// the order if its and its seat's versions are (each still live and the
+// payer's), records the payment, what it paid and the ledger row, and
 // leaves the transaction open for idempotent_write() to finish.
 constexpr const char* kPayOrder = "CALL pay_order(?, ?, ?, ?, ?, ?, ?, ?)";
 

@@ -1,7 +1,7 @@
 -- POST /users/{id}/charge's write in one round trip (store/money.cpp
 -- charge_balance()): the caller read the balance and its version and
--- computed the new balance with the rules; this writes it with its ledger
--- row (apply_balance), or SIGNALs 45000 / 1644 after rolling back when a
+-- computed the new balance with the rules; this writes it (set_balance)
+-- with its ledger row, or SIGNALs 45000 / 1644 after rolling back when a
 -- concurrent charge or payment of the user moved the version (the caller
 -- reads again). The transaction is left open: the caller stores its answer
 -- under the request's Idempotency-Key, if any, and COMMITs (Db::call).
@@ -13,6 +13,8 @@ CREATE OR REPLACE PROCEDURE charge_balance(
 BEGIN
   DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
   START TRANSACTION;
-  CALL apply_balance(p_user, p_version, p_balance, 'CHARGE', p_amount, NULL, p_at);
+  CALL set_balance(p_user, p_version, p_balance);
+  INSERT INTO balance_ledger (user_id, kind, amount, balance_after, created_at)
+  VALUES (p_user, 'CHARGE', p_amount, p_balance, p_at);
 END //
 DELIMITER ;

@@ -59,13 +59,13 @@ std::set<std::string> modes(const std::string& list) {
 TEST_GROUP(Procedures){};
 
 TEST(Procedures, EveryProcedureOfSqlProceduresIsInstalled) {
-    STRCMP_EQUAL("apply_balance,cancel_hold,charge_balance,hold_seat,pay_order",
+    STRCMP_EQUAL("cancel_hold,charge_balance,pay_order,place_hold,set_balance",
                  itest::scalar("SELECT GROUP_CONCAT(ROUTINE_NAME ORDER BY ROUTINE_NAME) FROM information_schema.ROUTINES "
                                "WHERE ROUTINE_SCHEMA = DATABASE()").c_str());
 }
 
-TEST(Procedures, HoldSeatTakesOnlyASeatThatIsFreeByTheSharedRule) {
-    CHECK_TRUE(says("hold_seat", concert::kSeatIsFree));
+TEST(Procedures, PlaceHoldTakesOnlyASeatThatIsFreeByTheSharedRule) {
+    CHECK_TRUE(says("place_hold", concert::kSeatIsFree));
 }
 
 TEST(Procedures, CancelHoldSaysLiveAndReleaseAsTheQueriesDo) {

@@ -1,4 +1,7 @@
--- POST /reservations' write in one round trip (store/holds.cpp hold_seat()):
+-- POST /reservations' write in one round trip (store/holds.cpp hold_seat()).
+-- Named place_hold, not hold_seat: sql/008 created a hold_seat that commits
+-- inside, which pools of the previous release still call while an upgrade
+-- rolls out; it stays until a later migration drops it (OPERATIONS.md).
 -- the caller read the seat and the user (one SELECT) and decided with the
 -- rules; this takes the seat.
 --   * the seat and the user's version in one UPDATE, which changes 2 rows or
@@ -11,7 +14,7 @@
 -- Like every procedure here it starts the transaction and leaves it open for
 -- the caller's COMMIT (Db::call); an error rolls back before it is raised.
 DELIMITER //
-CREATE OR REPLACE PROCEDURE hold_seat(
+CREATE OR REPLACE PROCEDURE place_hold(
     IN p_seat BIGINT UNSIGNED, IN p_seat_version BIGINT UNSIGNED,
     IN p_user CHAR(36) CHARACTER SET ascii COLLATE ascii_bin, IN p_user_version BIGINT UNSIGNED,
     IN p_expires DATETIME(3), IN p_retire_lapsed BOOLEAN,
@@ -25,7 +28,7 @@ BEGIN
          s.version = s.version + 1
    WHERE u.id = p_user AND u.version = p_user_version AND s.version = p_seat_version AND {{kSeatIsFree}};
   IF ROW_COUNT() <> 2 THEN
-    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'hold_seat: the seat or the user changed since the read';
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'place_hold: the seat or the user changed since the read';
   END IF;
   IF p_retire_lapsed THEN
     UPDATE reservations SET status = 'EXPIRED', version = version + 1
