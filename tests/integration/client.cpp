@@ -312,8 +312,12 @@ long any_room() {
 }
 
 std::string concertctl(const std::string& args, int* status) {
-    std::string command = "CONCERT_REDIS_PORT=" + std::to_string(redis_port()) + " CONCERT_DB_URL=unix://" +
-                          state_dir() + "/mysql-run/mysqld.sock bin/concertctl " + args + " 2>&1";
+    return output_of("CONCERT_REDIS_PORT=" + std::to_string(redis_port()) + " CONCERT_DB_URL=unix://" + state_dir() +
+                         "/mysql-run/mysqld.sock bin/concertctl " + args + " 2>&1",
+                     status);
+}
+
+std::string output_of(const std::string& command, int* status) {
     std::string out;
     FILE* p = popen(command.c_str(), "r");
     if (p == nullptr) return out;

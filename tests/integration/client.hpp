@@ -107,6 +107,10 @@ std::string concertctl(const std::string& args, int* status = nullptr);
 // Runs a shell command; returns its exit status.
 int shell(const std::string& command);
 
+// Runs a shell command; returns what it wrote to stdout and sets 'status'
+// to its exit status.
+std::string output_of(const std::string& command, int* status = nullptr);
+
 // "" if 'reply' is the contract's error: this status, JSON content type, a
 // body of exactly {statusCode, message, error} with the status's reason
 // phrase and, unless 'message' is empty, this message. Otherwise what differs.

@@ -27,14 +27,8 @@ std::string quoted(const std::string& text) {
 std::string root_scalar(const std::string& sql) {
     std::string file = itest::state_dir() + "/procedures-test.sql";
     std::ofstream(file) << sql << ";\n";
-    std::string command = "mariadb --socket=" + itest::state_dir() + "/mysql-run/mysqld.sock -uroot -N concert < " + file;
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    if (p == nullptr) return out;
-    char buf[256];
-    std::size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
+    std::string out =
+        itest::output_of("mariadb --socket=" + itest::state_dir() + "/mysql-run/mysqld.sock -uroot -N concert < " + file);
     std::remove(file.c_str());
     while (!out.empty() && out.back() == '\n') out.pop_back();
     return out;
