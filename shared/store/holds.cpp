@@ -74,36 +74,6 @@ Seat look_up(Db& db, const HoldRequest& hold, const std::string& user_id, std::i
     return seat;
 }
 
-}  // namespace
-
-HoldMade hold_seat(Db& db, const HoldRequest& hold, const std::string& user_id, std::int64_t hold_seconds,
-                   std::int64_t max_per_user) {
-    return with_retries(db, "hold", kAttempts, [&](int) -> std::optional<HoldMade> {
-        Seat seat = look_up(db, hold, user_id, hold_seconds);
-        check_hold(seat.lookup, hold.seat_number, max_per_user);
-
-        HoldMade made{new_uuid(), seat.price, seat.expires_at};
-        bool held = db.call(kHoldSeat, [&](sql::PreparedStatement& st) {
-            st.setInt64(1, seat.id);
-            st.setInt64(2, seat.version);
-            st.setString(3, user_id);
-            st.setInt64(4, seat.user_version);
-            st.setString(5, seat.expires_at);
-            st.setBoolean(6, seat.lapsed_hold);
-            st.setString(7, made.reservation_id);
-            st.setInt64(8, seat.price);
-        });
-        // Not held: someone took the seat (or a sweep tidied it), or the
-        // caller's own other request won, since the read: the next read
-        // tells which, and answers 409 if the seat is taken.
-        if (!held) return std::nullopt;
-        db.commit();
-        return made;
-    });
-}
-
-namespace {
-
 // --- cancel -----------------------------------------------------------------------
 
 const std::string kReadReservation = std::string(
@@ -140,6 +110,32 @@ Reservation read_reservation(Db& db, const std::string& reservation_id, const st
 }
 
 }  // namespace
+
+HoldMade hold_seat(Db& db, const HoldRequest& hold, const std::string& user_id, std::int64_t hold_seconds,
+                   std::int64_t max_per_user) {
+    return with_retries(db, "hold", kAttempts, [&](int) -> std::optional<HoldMade> {
+        Seat seat = look_up(db, hold, user_id, hold_seconds);
+        check_hold(seat.lookup, hold.seat_number, max_per_user);
+
+        HoldMade made{new_uuid(), seat.price, seat.expires_at};
+        bool held = db.call(kHoldSeat, [&](sql::PreparedStatement& st) {
+            st.setInt64(1, seat.id);
+            st.setInt64(2, seat.version);
+            st.setString(3, user_id);
+            st.setInt64(4, seat.user_version);
+            st.setString(5, seat.expires_at);
+            st.setBoolean(6, seat.lapsed_hold);
+            st.setString(7, made.reservation_id);
+            st.setInt64(8, seat.price);
+        });
+        // Not held: someone took the seat (or a sweep tidied it), or the
+        // caller's own other request won, since the read: the next read
+        // tells which, and answers 409 if the seat is taken.
+        if (!held) return std::nullopt;
+        db.commit();
+        return made;
+    });
+}
 
 bool cancel_hold(Db& db, const std::string& reservation_id, const std::string& user_id) {
     return with_retries(db, "cancel", kAttempts, [&](int) -> std::optional<bool> {
