@@ -23,7 +23,7 @@
 CXX      ?= g++
 CXXSTD   := -std=c++17
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-qual -Werror
-CPPFLAGS += -MMD -MP -Ishared
+CPPFLAGS += -MMD -MP -Ishared -Ibuild/gen
 CXXFLAGS ?= -O2 -g
 LIBS     := -lfcgi -lmysqlcppconn -lhiredis -lcjson -lcrypto
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -39,8 +39,14 @@ CTL_SRC      := $(filter-out tools/concertctl/main.cpp,$(wildcard tools/concertc
 HANDLER_SRC  := $(wildcard handlers/*.cpp)
 UNIT_SRC     := $(wildcard tests/unit/*.cpp)
 INTEG_SRC    := $(wildcard tests/integration/*.cpp)
+ROOM_SRC     := $(wildcard tests/room/*.cpp)
 
 HANDLERS     := $(patsubst handlers/%.cpp,bin/%,$(HANDLER_SRC))
+
+# The waiting rooms' Lua (shared/store/lua/*.lua), built into the store as
+# text: build/gen/store/lua/NAME.inc is one C++ raw string literal.
+ROOM_LUA     := $(wildcard shared/store/lua/*.lua)
+ROOM_LUA_INC := $(patsubst shared/store/lua/%.lua,build/gen/store/lua/%.inc,$(ROOM_LUA))
 REL          := build/release
 ASAN         := build/asan
 
@@ -49,13 +55,21 @@ ASAN_SHARED_OBJ := $(patsubst %.cpp,$(ASAN)/%.o,$(SHARED_SRC))
 ASAN_CTL_OBJ    := $(patsubst %.cpp,$(ASAN)/%.o,$(CTL_SRC))
 UNIT_OBJ        := $(patsubst %.cpp,$(ASAN)/%.o,$(UNIT_SRC))
 INTEG_OBJ       := $(patsubst %.cpp,$(REL)/%.o,$(INTEG_SRC))
+ROOM_OBJ        := $(patsubst %.cpp,$(ASAN)/%.o,$(ROOM_SRC))
 
 UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
+ROOM_BIN  := build/room_tests
 TEST_TOOLS := build/socket_holder build/fault_load
 
+build/gen/store/lua/%.inc: shared/store/lua/%.lua
+	@mkdir -p $(dir $@)
+	$(Q){ printf 'R"lua('; cat $<; printf ')lua"\n'; } > $@
+
+$(REL)/shared/store/queue.o $(ASAN)/shared/store/queue.o build/fuzz/obj/shared/store/queue.o: $(ROOM_LUA_INC)
+
 .PHONY: all deps run cluster test check itest test-cluster bench bench-selftest bench-metrics bench-cluster bench-build fuzz soak unit reset clean install uninstall
-all: $(HANDLERS) bin/concertctl
+all: $(HANDLERS) bin/concertctl bin/concert-keeper
 
 # --- objects: one pattern rule per kind of output ---------------------------
 $(REL)/%.o: %.cpp
@@ -89,6 +103,12 @@ bin/concertctl: $(patsubst %.cpp,$(REL)/%.o,$(wildcard tools/concertctl/*.cpp)) 
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
 
+# The keeper: keeps every room moving (tools/keeper/).
+bin/concert-keeper: $(REL)/tools/keeper/main.o $(REL)/libconcert.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS)
+
 # The unit tests also cover concertctl's pure parts (tools/concertctl/) and
 # the bench engine's (bench/engine_stats.hpp).
 $(UNIT_OBJ): CPPFLAGS += -Itools -Ibench
@@ -98,6 +118,11 @@ $(UNIT_BIN): $(UNIT_OBJ) $(ASAN)/libconcertctl.a $(ASAN)/libconcert.a
 	$(Q)$(CXX) $(SAN) -o $@ $^ $(LIBS) -lCppUTest -lCppUTestExt
 
 $(INTEG_OBJ): CPPFLAGS += -DCPPUTEST_MEM_LEAK_DETECTION_DISABLED
+
+# The room's rules against a redis-server of their own (tests/room/).
+$(ROOM_BIN): $(ROOM_OBJ) $(ASAN)/libconcert.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(SAN) -o $@ $^ $(LIBS) -lCppUTest -lCppUTestExt
 
 $(INTEG_BIN): $(INTEG_OBJ) $(REL)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
@@ -170,7 +195,7 @@ test-cluster: deps
 	$(Q)tests/cluster/run.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS)
+	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(UNIT_BIN) $(ROOM_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS)
 	$(Q)tests/run.sh
 
 # The fast checks alone: unit tests (ASan, UBSan), tests/layers.sh and

@@ -296,7 +296,7 @@ Mode make_mode(const Options& o, const concert::Config& config) {
                 continue;
             }
             concert::TokenClaims t = read_token(w[0]);
-            orders->push_back({t.user_id, t.concert_id, concert::admission_key(t.concert_id, t.ticket, t.issued_at), {w[1]}});
+            orders->push_back({t.user_id, t.concert_id, concert::admission_key(t.concert_id, t.ticket, t.epoch), {w[1]}});
         }
         mode.once = true;
         mode.items = static_cast<std::int64_t>(orders->size());

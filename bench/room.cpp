@@ -75,9 +75,7 @@ int fill(long long concert_id, long long n, int procs, long long sample, const s
                 concert::QueueView view = concert::queue_issue(redis, concert_id, user);
                 if (every > 0 && view.ticket % every == 0) {
                     lines << user << ' '
-                          << concert::sign_token({user, concert_id, view.ticket, view.issued_at,
-                                                  view.issued_at + concert::kTokenLifetimeSeconds},
-                                                 config.token_secret)
+                          << concert::sign_token({user, concert_id, view.ticket, view.epoch}, config.token_secret)
                           << '\n';
                 }
             }

@@ -119,35 +119,41 @@ bool business(concert::Exposition& out, concert::Deps& deps, bool& redis_up) {
     out.family("concert_live_holds", "gauge", "Seat holds running now (unpaid, not expired, not given back).");
     out.sample("concert_live_holds", {}, live_holds);
 
-    std::vector<std::pair<std::int64_t, concert::QueueStats>> rooms;
+    std::vector<concert::RoomView> rooms;
     try {
         for (std::int64_t id : concerts) {
-            concert::QueueStats s = concert::queue_stats(deps.redis, id);
-            if (s.issued > 0) rooms.emplace_back(id, s);
+            concert::RoomView v = concert::queue_room(deps.redis, id);
+            if (v.seq > 0 || v.opens_ms > 0) rooms.push_back(v);
         }
     } catch (const concert::Unavailable&) {
         redis_up = false;
         return true;
     }
+    using V = const concert::RoomView&;
     struct PerRoom {
         const char* name;
         const char* type;
         const char* help;
-        std::int64_t concert::QueueStats::*field;
+        std::int64_t (*value)(V);
     };
-    for (const PerRoom& f : {PerRoom{"concert_room_waiting", "gauge", "Tickets waiting in a concert's room.", &concert::QueueStats::waiting},
-                             PerRoom{"concert_room_active", "gauge", "Tickets ACTIVE in a concert's room.", &concert::QueueStats::active},
-                             PerRoom{"concert_room_capacity", "gauge", "queue.capacity of a concert's room.", &concert::QueueStats::capacity},
-                             PerRoom{"concert_room_admitted_total", "counter", "Tickets ever admitted from a concert's room.", &concert::QueueStats::admitted},
-                             PerRoom{"concert_room_issued_total", "counter", "Tickets ever issued in a concert's room.", &concert::QueueStats::issued},
-                             PerRoom{"concert_room_admitted_last_minute", "gauge", "Tickets admitted from a concert's room in the last 60 s.", &concert::QueueStats::admitted_last_minute}}) {
+    for (const PerRoom& f : {
+             PerRoom{"concert_room_waiting", "gauge", "Tickets waiting in a concert's room (not called yet, rejoiners included).", [](V v) { return v.waiting(); }},
+             PerRoom{"concert_room_active", "gauge", "Slots in use in a concert's room: ACTIVE tickets and calls not claimed yet.", [](V v) { return v.slots_in_use(); }},
+             PerRoom{"concert_room_capacity", "gauge", "queue.capacity of a concert's room.", [](V v) { return v.capacity; }},
+             PerRoom{"concert_room_called_through", "gauge", "Places called so far in a concert's room (calledThrough).", [](V v) { return v.called; }},
+             PerRoom{"concert_room_calls_total", "counter", "Calls made in a concert's room (rejoiners' second calls included).", [](V v) { return v.calls; }},
+             PerRoom{"concert_room_admitted_total", "counter", "Calls claimed in a concert's room: tickets that became ACTIVE.", [](V v) { return v.claims; }},
+             PerRoom{"concert_room_lapses_total", "counter", "Calls not claimed within queue.claim_seconds in a concert's room.", [](V v) { return v.lapses; }},
+             PerRoom{"concert_room_rejoins_total", "counter", "Holders who came back after their call lapsed, within queue.rejoin_seconds.", [](V v) { return v.rejoins; }},
+             PerRoom{"concert_room_issued_total", "counter", "Tickets ever issued in a concert's room.", [](V v) { return v.seq; }},
+             PerRoom{"concert_room_admitted_last_minute", "gauge", "Calls claimed in a concert's room in the last 60 s.", [](V v) { return v.admitted_minute; }},
+             PerRoom{"concert_room_lapsed_last_minute", "gauge", "Calls that lapsed in a concert's room in the last 60 s.", [](V v) { return v.lapsed_minute; }},
+             PerRoom{"concert_room_paused", "gauge", "1 while calling in a concert's room is paused (queue.paused).", [](V v) { return std::int64_t{v.paused ? 1 : 0}; }}}) {
         out.family(f.name, f.type, f.help);
-        for (const auto& [id, s] : rooms) {
-            out.sample(f.name, {{"concert", std::to_string(id)}}, static_cast<std::uint64_t>(s.*f.field));
+        for (const concert::RoomView& v : rooms) {
+            out.sample(f.name, {{"concert", std::to_string(v.concert_id)}}, static_cast<std::uint64_t>(std::max<std::int64_t>(0, f.value(v))));
         }
     }
-    out.family("concert_room_paused", "gauge", "1 while admission from a concert's room is paused (queue.paused).");
-    for (const auto& [id, s] : rooms) out.sample("concert_room_paused", {{"concert", std::to_string(id)}}, std::uint64_t{s.paused ? 1u : 0u});
     return true;
 }
 

@@ -30,9 +30,9 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     std::vector<std::string> ids = concert::parse_payment_request(request.body, max_holds);
     concert::KeyedRequest keyed{auth.user_id, concert::idempotency_key(request), concert::payment_fingerprint(ids)};
     concert::Order order{auth.user_id, auth.concert_id,
-                         concert::admission_key(auth.concert_id, auth.ticket, auth.issued_at), ids};
+                         concert::admission_key(auth.concert_id, auth.ticket, auth.epoch), ids};
 
-    concert::TicketClaim ticket(deps.redis, {auth.concert_id, auth.ticket, auth.user_id});
+    concert::TicketClaim ticket(deps.redis, {auth.concert_id, auth.ticket, auth.user_id, auth.epoch});
     concert::Payment paid = concert::pay_order(deps.db, keyed, order, &ticket);
     if (paid.written.committed) concert::metrics::payment(static_cast<std::int64_t>(ids.size()), paid.total);
     return concert::written_response(paid.written);

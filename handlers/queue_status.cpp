@@ -12,7 +12,7 @@ namespace {
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::TokenClaims claims = concert::token_claims(request, deps.config);
-    concert::QueueView view = concert::queue_status(deps.redis, {claims.concert_id, claims.ticket, claims.user_id});
+    concert::QueueView view = concert::queue_status(deps.redis, {claims.concert_id, claims.ticket, claims.user_id, claims.epoch});
 
     concert::JsonPtr out = concert::new_object();
     concert::add_place(out.get(), view);

@@ -46,7 +46,7 @@ concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     // The token is a pure function of the ticket, so a repeated request
     // gets the very same token.
     std::string token = concert::sign_token(
-        {user_id, asked.concert_id, view.ticket, view.issued_at, view.issued_at + concert::kTokenLifetimeSeconds},
+        {user_id, asked.concert_id, view.ticket, view.epoch},
         deps.config.token_secret);
 
     concert::JsonPtr out = concert::new_object();

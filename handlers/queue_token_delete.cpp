@@ -12,7 +12,7 @@ namespace {
 
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     concert::TokenClaims claims = concert::token_claims(request, deps.config);
-    concert::queue_expire(deps.redis, {claims.concert_id, claims.ticket, claims.user_id});
+    concert::queue_expire(deps.redis, {claims.concert_id, claims.ticket, claims.user_id, claims.epoch});
     return concert::json_response(204, "");
 }
 

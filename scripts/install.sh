@@ -33,7 +33,7 @@ web_files=(index.html app.js app.css openapi.json docs.html docs.js dashboard.ht
 handlers=()
 for bin in "$root"/bin/*; do
   name=$(basename "$bin")
-  [ "$name" = concertctl ] || handlers+=("$name")
+  [ "$name" = concertctl ] || [ "$name" = concert-keeper ] || handlers+=("$name")
 done
 
 # Fills in the @NAME@ fields of a template.
@@ -52,7 +52,8 @@ files() {  # every installed path except the configuration
   echo "$dest$prefix/share/concert/sql/sql_rules.def"
   for f in "$root"/README.md "$root"/docs/*.md; do echo "$dest$prefix/share/doc/concert/$(basename "$f")"; done
   for f in "${web_files[@]}"; do echo "$dest$prefix/share/concert/web/$f"; done
-  for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer concert.target; do
+  echo "$dest$prefix/bin/concert-keeper"
+  for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer concert-keeper.service concert.target; do
     echo "$units/$u"
   done
   echo "$dest$sysconfdir/nginx/sites-available/concert.conf"
@@ -69,6 +70,7 @@ install)
     "$dest$sysconfdir/nginx/concert" "$dest$sysconfdir/concert/pools"
   for h in "${handlers[@]}"; do install -m 0755 "$root/bin/$h" "$dest$prefix/lib/concert/handlers/$h"; done
   install -m 0755 "$root/bin/concertctl" "$dest$prefix/bin/concertctl"
+  install -m 0755 "$root/bin/concert-keeper" "$dest$prefix/bin/concert-keeper"
   sed -e "s|^root=.*|root=$prefix/share/concert|" -e "s|^rules=.*|rules=\$root/sql/sql_rules.def|" \
     "$root/scripts/migrate.sh" >"$dest$prefix/lib/concert/migrate.sh"
   chmod 0755 "$dest$prefix/lib/concert/migrate.sh"
@@ -80,7 +82,7 @@ install)
     install -D -m 0644 "$root/web/$f" "$dest$prefix/share/concert/web/$f"
   done
   for f in "$root"/README.md "$root"/docs/*.md; do install -m 0644 "$f" "$dest$prefix/share/doc/concert/"; done
-  for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer; do
+  for u in concert-handler@.socket concert-handler@.service concert-sweep.service concert-sweep.timer concert-keeper.service; do
     fill "$root/systemd/$u" >"$units/$u"
   done
   fill "$root/systemd/concert.target.in" >"$units/concert.target"

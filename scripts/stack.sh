@@ -229,7 +229,7 @@ start_instance() {
   for bin in "${bins[@]}"; do
     local name
     name=$(basename "$bin")
-    [ "$name" = concertctl ] && continue
+    [ "$name" = concertctl ] || [ "$name" = concert-keeper ] && continue
     rm -f "$dir/$name.sock"
     CONCERT_LISTEN="$dir/$name.sock" CONCERT_METRICS_DIR="$([ "$metrics" -eq 1 ] && echo "$dir/metrics")" \
       "$bin" 2>>"$logs/$instance-$name.log" &
@@ -237,6 +237,11 @@ start_instance() {
     echo $! >"$dir/$name.pid"
     wait_for "$name" $! 10 test -S "$dir/$name.sock"
   done
+  # The keeper keeps the rooms moving (one per host; a lease in Redis lets
+  # one of them step at a time).
+  "$root/bin/concert-keeper" 2>>"$logs/$instance-keeper.log" &
+  handler_pids+=($!)
+  echo $! >"$dir/concert-keeper.pid"
   fill_template "$root/nginx/local.conf.in" PREFIX="$prefix" RUN="$dir" LOG="$logs" INSTANCE="$instance" ROOT="$root" \
     HTTP_ADDR=127.0.0.1 HTTP_PORT="$port" METRICS_PORT="$mport" USER_DIRECTIVE="$nginx_user_line" BENCH_INCLUDE="$bench_include" \
     >"$prefix/nginx.conf"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every suite, in order: unit tests, the layering check, the one-rule
-# check, fuzzing, then, on a stack of their own (other ports and a temporary
+# check, fuzzing, the room's rules against a Redis of their own, then, on a stack of their own (other ports and a temporary
 # state directory, so `make run` can go on beside it), integration tests,
 # nginx's view of the upstreams, production-operation checks, browser tests
 # and fault injection.
@@ -150,6 +150,7 @@ if [ "$mode" = check ]; then summary; exit; fi
 if [ "$mode" = all ]; then
   echo "(fuzzing: ${FUZZ_SECONDS:-20} s per target)"
   suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" fuzz/run.sh
+  suite room cpputest room build/room_tests
 fi
 
 echo "== the integration stack"

@@ -48,7 +48,8 @@ app_env() {
     "CONCERT_METRICS_DIR=$(app_run "$n")/metrics"
 }
 
-# start_pools N ENV...: a pool per binary in bin/ (but concertctl) in app
+# start_pools N ENV...: a pool per binary in bin/ (but concertctl), and the
+# keeper, in app
 # host N, with ENV (NAME=VALUE each), each listening on its socket in the
 # host's run directory; waits until every socket is there.
 start_pools() {
@@ -58,12 +59,16 @@ start_pools() {
   for bin in "$root"/bin/*; do
     name=$(basename "$bin")
     [ "$name" = concertctl ] && continue
+    if [ "$name" = concert-keeper ]; then   # one per host, no socket
+      spawn "app$n" "$run/$name.pid" "$logs/app$n-$name.log" env "$@" "$bin"
+      continue
+    fi
     spawn "app$n" "$run/$name.pid" "$logs/app$n-$name.log" \
       env "$@" CONCERT_LISTEN="$run/$name.sock" "$bin"
   done
   for bin in "$root"/bin/*; do
     name=$(basename "$bin")
-    [ "$name" = concertctl ] && continue
+    [ "$name" = concertctl ] || [ "$name" = concert-keeper ] && continue
     wait_for "app$n's $name" "$(cat "$run/$name.pid")" 10 test -S "$run/$name.sock"
   done
 }

@@ -93,8 +93,8 @@ std::string payment_fingerprint(std::vector<std::string> reservation_ids) {
     return request_fingerprint("payment", canonical);
 }
 
-std::string admission_key(std::int64_t concert_id, std::int64_t ticket, std::int64_t issued_at) {
-    return std::to_string(concert_id) + ":" + std::to_string(ticket) + ":" + std::to_string(issued_at);
+std::string admission_key(std::int64_t concert_id, std::int64_t ticket, std::int64_t epoch) {
+    return std::to_string(concert_id) + ":" + std::to_string(ticket) + ":" + std::to_string(epoch);
 }
 
 std::string charge_answer(const std::string& user_id, std::int64_t amount, std::int64_t balance,

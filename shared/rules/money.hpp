@@ -59,10 +59,11 @@ std::string charge_fingerprint(const std::string& user_id, std::int64_t amount);
 // listed in another order are the same request).
 std::string payment_fingerprint(std::vector<std::string> reservation_ids);
 
-// The admission a queue token is, "<concert>:<ticket>:<issued at>": one
-// order each (the payments_one_per_admission key). A ticket number that
-// Redis lost and reissued comes with a later issue time: another admission.
-std::string admission_key(std::int64_t concert_id, std::int64_t ticket, std::int64_t issued_at);
+// The admission a queue token is, "<concert>:<ticket>:<epoch>": one order
+// each (the payments_one_per_admission key). A ticket number that Redis lost
+// and reissued comes with a later epoch (the room's numbering began again):
+// another admission.
+std::string admission_key(std::int64_t concert_id, std::int64_t ticket, std::int64_t epoch);
 
 // The answers, as JSON text (stored under an Idempotency-Key as they are).
 // Times are MySQL DATETIME text from the database clock.

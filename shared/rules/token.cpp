@@ -44,8 +44,9 @@ std::string sign_token(const TokenClaims& claims, std::string_view secret) {
     add_string(payload.get(), "sub", claims.user_id);
     add_int(payload.get(), "cid", claims.concert_id);
     add_int(payload.get(), "tkt", claims.ticket);
-    add_int(payload.get(), "iat", claims.issued_at);
-    add_int(payload.get(), "exp", claims.expires_at);
+    if (claims.epoch > 0) add_int(payload.get(), "ep", claims.epoch);
+    if (claims.issued_at > 0) add_int(payload.get(), "iat", claims.issued_at);
+    if (claims.expires_at > 0) add_int(payload.get(), "exp", claims.expires_at);
     std::string signing_input = base64url_encode(kHeader) + "." + base64url_encode(to_text(payload.get()));
     return signing_input + "." + base64url_encode(hmac_sha256(signing_input, secret));
 }
@@ -71,9 +72,16 @@ TokenClaims verify_token(std::string_view token, std::string_view secret, std::i
     const cJSON* sub = cJSON_GetObjectItemCaseSensitive(payload.get(), "sub");
     if (!cJSON_IsString(sub) || !is_canonical_uuid(sub->valuestring)) throw invalid();
     // A token from before rooms has no "cid": refused, and its holder asks again.
+    // iat and exp are optional (v3 tokens carry neither: a token lives as
+    // long as its ticket), but an exp that is there is kept.
+    auto optional_claim = [&](const char* name) {
+        return cJSON_GetObjectItemCaseSensitive(payload.get(), name) ? int_claim(payload.get(), name, 0) : 0;
+    };
     TokenClaims claims{sub->valuestring, int_claim(payload.get(), "cid", 1), int_claim(payload.get(), "tkt", 1),
-                       int_claim(payload.get(), "iat", 0), int_claim(payload.get(), "exp", 0)};
-    if (claims.expires_at <= now) throw HttpError{401, "Token has expired"};
+                       optional_claim("ep"), optional_claim("iat"), optional_claim("exp")};
+    if (cJSON_GetObjectItemCaseSensitive(payload.get(), "exp") && claims.expires_at <= now) {
+        throw HttpError{401, "Token has expired"};
+    }
     return claims;
 }
 

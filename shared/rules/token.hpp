@@ -12,18 +12,19 @@
 
 namespace concert {
 
-constexpr std::int64_t kTokenLifetimeSeconds = 24 * 60 * 60;
-
 struct TokenClaims {
     std::string user_id;     // "sub": canonical UUID
     std::int64_t concert_id; // "cid": the concert whose waiting room issued it
     std::int64_t ticket;     // "tkt": the ticket number in that room
-    std::int64_t issued_at;  // "iat": Unix seconds
-    std::int64_t expires_at; // "exp": Unix seconds
+    std::int64_t epoch = 0;  // "ep": when the room's ticket numbering began (Unix ms)
+    std::int64_t issued_at = 0;   // "iat": Unix seconds; 0: none (v3 tokens)
+    std::int64_t expires_at = 0;  // "exp": Unix seconds; 0: none (v3 tokens)
 };
 
 // header.payload.signature, all base64url without padding. Deterministic:
-// the same claims and secret always give the same token.
+// the same claims and secret always give the same token. Queue tokens carry
+// sub, cid and tkt only: a token lives as long as its ticket (which may
+// wait for days in a room of millions), and asking again gives the same one.
 std::string sign_token(const TokenClaims& claims, std::string_view secret);
 
 // Checks shape, algorithm and signature (constant-time), then the claims and

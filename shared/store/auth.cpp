@@ -21,8 +21,8 @@ TokenClaims token_claims(const Request& request, const Config& config) {
 
 Auth authenticate(const Request& request, const Config& config, Redis& redis) {
     TokenClaims claims = token_claims(request, config);
-    return Auth{claims.user_id, claims.concert_id, claims.ticket,
-                queue_touch(redis, {claims.concert_id, claims.ticket, claims.user_id})};
+    return Auth{claims.user_id, claims.concert_id, claims.ticket, claims.epoch,
+                queue_touch(redis, {claims.concert_id, claims.ticket, claims.user_id, claims.epoch})};
 }
 
 void require_active(const Auth& auth) {

@@ -18,6 +18,7 @@ struct Auth {
     std::string user_id;
     std::int64_t concert_id;  // the room the token is of
     std::int64_t ticket;
+    std::int64_t epoch;       // the room's numbering the ticket is of
     QueueStatus status;
 };
 

@@ -1,37 +1,26 @@
 #pragma once
-// The waiting rooms, one per concert, kept in Redis; their pure arithmetic
-// is rules/queue.hpp. Every step that reads and changes a room is one Lua
-// script, so any number of processes on any number of hosts may run them at
-// once; Redis's own clock (TIME) decides queue time.
+// The waiting rooms, one per concert, kept in Redis (v3: waiting costs
+// nothing per person). The rules of a room's state are Lua, in
+// shared/store/lua/ (room.lua is shared by every script and names every
+// key); their pure arithmetic is rules/queue.hpp.
 //
-// A room's keys share the hash tag {q:<concertId>}, so each room is one
-// Redis Cluster slot and rooms spread over a cluster's shards:
-//   {q:N}:seq             ticket counter (INCR)
-//   {q:N}:waiting         ZSET ticket -> ticket: tickets in line, in issue order
-//   {q:N}:active          ZSET ticket -> ms when its ACTIVE time ends
-//   {q:N}:seen            ZSET ticket -> ms of the ticket's last request (waiting and active)
-//   {q:N}:admits          ZSET ticket -> ms of admission, the last minute only
-//   {q:N}:admitted        the highest ticket admitted so far
-//   {q:N}:admitted_total  how many tickets were ever admitted
-//   {q:N}:owner:<t/100>   HASH t % 100 -> userId (16 bytes, compact_user_id) of
-//                         every live ticket t: at most 100 fields, kept compact
-//   {q:N}:paying          HASH ticket -> "until_ms claimId keyTag": a payment in flight
-//   {q:N}:settings        HASH the room's own queue.* settings (store/settings.hpp)
-//   {q:N}:opening         HASH opens_ms, seed, commitment, last (the last pre-queue ticket)
-//   {q:N}:prequeue        ZSET 0 -> "<sha1 hex of seed:ticket>:<ticket>": tickets issued
-//                         before the opening, in the draw's order
-//   {q:N}:u:<hhhh>        HASH userId (16 bytes) -> "ticket iat" of the user's live
-//                         ticket; hhhh = the id's last two bytes in hex
-// The global settings ({q}:settings) live in another slot: each script gets
-// their values as arguments, read by this process at most a second ago.
+// A room calls places strictly in order: the pre-queue's tickets by the
+// opening draw (rules/draw.hpp), then later tickets in issue order (place =
+// ticket number). Redis holds, per waiting ticket, only its user's entry
+// (user -> ticket, in small hashes) and one bit (is it over); per called
+// ticket a few sorted-set entries. Calls, lapses and expiries are made by
+// the keeper (tools/keeper: queue_keep() for every room, a few times a
+// second), never by a poll.
 //
-// A token names a room, a ticket and a user; a ticket only answers to its
-// owner, so a token that outlived its Redis data (ticket numbers start again
-// from 1) never inherits someone else's place.
+// A waiting ticket's poll reads no Redis: each process keeps every room's
+// counters (RoomView: places called, the opening, the pace, the settings)
+// at most a second old, and follows the room's log of tickets that ended
+// while waiting (leaving, a reset secret) incrementally, so such a token is
+// EXPIRED within a second. Only a ticket whose place has been called (to
+// claim it, or whose call lapsed) goes to Redis, as every ACTIVE route does.
 //
-// A ticket is alive while it is in {q:N}:seen. It leaves (DELETE, payment,
-// its ACTIVE time or idle time running out) by being removed from all three
-// sets, so admission, which pops the lowest waiting ticket, never meets it.
+// Redis's clock decides (TIME in the scripts); tests may set it instead
+// (queue_clock_for_tests), and then no copy is kept.
 
 #include <cstdint>
 #include <optional>
@@ -44,16 +33,16 @@
 namespace concert {
 
 // The user's live ticket in the concert's room if there is one (WAITING or
-// ACTIVE, same place), else a new one at the back. Admits as far as the
-// room's capacity allows first.
+// ACTIVE, same place), else a new one at the back; a ticket called at once
+// is claimed by this request (ACTIVE).
 QueueView queue_issue(Redis& redis, std::int64_t concert_id, const std::string& user_id);
 
-// The ticket's status and place after admitting what capacity allows; counts
-// as a request of the ticket's holder (stamps its last-seen time).
+// The ticket's status and place, counting as a request of its holder: no
+// Redis while it waits for its call; a called ticket is claimed.
 QueueView queue_status(Redis& redis, const Ticket& ticket);
 
-// The ticket's status in one round trip, stamping its last-seen time: what
-// every authenticated route asks. Does not admit.
+// The ticket's status in one round trip, as every authenticated route asks:
+// claims a call, stamps an ACTIVE ticket, brings a lapsed one back.
 QueueStatus queue_touch(Redis& redis, const Ticket& ticket);
 
 // Ends the ticket (leave, or paid): EXPIRED from now on, its slot or place
@@ -79,8 +68,8 @@ PaymentClaim queue_claim_payment(Redis& redis, const Ticket& ticket, const std::
 void queue_release_payment(Redis& redis, const Ticket& ticket, const std::string& claim_id);
 
 // Ends the user's live tickets in every room (an operator revoking a leaked
-// secret): their tokens are EXPIRED from now on. Finds the rooms by SCAN:
-// for operators, never on a request's path.
+// secret): their tokens are EXPIRED from now on (within a second for a
+// waiting one's polls).
 void queue_forget_user(Redis& redis, const std::string& user_id);
 
 // Schedules the room's opening draw (`concertctl room open`): at
@@ -95,13 +84,25 @@ struct OpenOutcome {
 OpenOutcome queue_open_room(Redis& redis, std::int64_t concert_id, std::optional<std::int64_t> opens_at_ms,
                             const std::string& seed, const std::string& commitment);
 
-// The room's public facts (GET /concerts/{id}/room): read only, one step.
-RoomFacts queue_room_facts(Redis& redis, std::int64_t concert_id);
+// The room's counters read now (operators, metrics, the keeper).
+RoomView queue_room(Redis& redis, std::int64_t concert_id);
 
-// A room's counters for operators, without scanning tickets.
-QueueStats queue_stats(Redis& redis, std::int64_t concert_id);
+// The room's counters as this process keeps them: at most a second old
+// (room facts, which may be that old).
+RoomView queue_room_cached(Redis& redis, std::int64_t concert_id);
 
-// Every room that ever issued a ticket, by SCAN, ascending.
+// Every room that ever issued a ticket or was opened, ascending.
 std::vector<std::int64_t> queue_rooms(Redis& redis);
+
+// One step of the keeper for the room: fixes the opening window's end once
+// the opening passed, ends what timed out, lapses calls not claimed in
+// time, and calls the next places while slots are free (the pre-queue's in
+// the draw's order, which it computes). Any number of keepers may step the
+// same room at once: each step is one script.
+void queue_keep(Redis& redis, std::int64_t concert_id);
+
+// Tests only: the rooms' clock (Unix ms) instead of Redis's TIME; nullopt
+// gives it back. While set, every room read is fresh.
+void queue_clock_for_tests(std::optional<std::int64_t> unix_ms);
 
 }  // namespace concert

@@ -29,3 +29,11 @@ TEST(Settings, ValueOutOfRangeOrMalformedIsRefused) {
     CHECK_THROWS(concert::SettingError, concert::parse_setting_value(paused, "-"));
     CHECK_THROWS(concert::SettingError, concert::parse_setting_value(paused, "99999999999999999999"));
 }
+
+TEST(Settings, MaxPollMustStayBelowHalfOfRejoin) {
+    std::map<std::string, std::int64_t> values{{"queue.max_poll_seconds", 1200}, {"queue.rejoin_seconds", 3600}};
+    CHECK_FALSE(concert::settings_conflict(values).has_value());
+    values["queue.max_poll_seconds"] = 1800;
+    STRCMP_EQUAL("queue.max_poll_seconds (1800) must stay below half of queue.rejoin_seconds (3600)",
+                 concert::settings_conflict(values).value_or("").c_str());
+}

@@ -16,7 +16,7 @@ namespace {
 constexpr const char* kSecret = "test-secret-0123456789abcdef0123";
 constexpr std::int64_t kNow = 1800000000;
 
-concert::TokenClaims claims() { return {"01a205b4-376c-7510-adb7-2d373dc1d7c1", 7, 42, kNow - 10, kNow + 3600}; }
+concert::TokenClaims claims() { return {"01a205b4-376c-7510-adb7-2d373dc1d7c1", 7, 42, 1795350000123, kNow - 10, kNow + 3600}; }
 
 // The 401 message verify_token gives, or "" if the token is accepted.
 std::string refusal(const std::string& token, const char* secret = kSecret) {
@@ -47,6 +47,21 @@ TEST(Token, SignedTokenVerifiesWithItsClaims) {
     STRCMP_EQUAL("01a205b4-376c-7510-adb7-2d373dc1d7c1", c.user_id.c_str());
     LONGS_EQUAL(42, c.ticket);
     LONGS_EQUAL(kNow + 3600, c.expires_at);
+    CHECK(1795350000123 == c.epoch);
+}
+
+// v3: a queue token names its user, room, ticket and the room's numbering,
+// and lives as long as its ticket (no iat, no exp).
+TEST(Token, AV3TokenCarriesNoExpiryAndVerifiesAnyTime) {
+    concert::TokenClaims v3{"01a205b4-376c-7510-adb7-2d373dc1d7c1", 7, 42, 1795350000123};
+    std::string token = concert::sign_token(v3, kSecret);
+    std::string payload = token.substr(token.find('.') + 1);
+    payload = payload.substr(0, payload.find('.'));
+    STRCMP_EQUAL("{\"sub\":\"01a205b4-376c-7510-adb7-2d373dc1d7c1\",\"cid\":7,\"tkt\":42,\"ep\":1795350000123}",
+                 concert::base64url_decode(payload).value_or("").c_str());
+    concert::TokenClaims c = concert::verify_token(token, kSecret, kNow + 365 * 86400);
+    CHECK(1795350000123 == c.epoch);
+    LONGS_EQUAL(0, c.expires_at);
 }
 
 TEST(Token, SameClaimsGiveTheSameToken) {

@@ -3,7 +3,7 @@
 //   concertctl settings get [--concert N]        every runtime setting (a room's: effective and own)
 //   concertctl settings set KEY VALUE [--concert N]   change one (all processes see it within a second)
 //   concertctl settings unset KEY --concert N    drop a room's override
-//   concertctl queue stats [--concert N]         issued, admitted, waiting, active, admittedLastMinute
+//   concertctl queue stats [--concert N]         issued, admitted, waiting, active, calls, lapses, rejoins...
 //   concertctl concert add --name NAME --dates D1,D2,... [--seats 50] [--price 100000]
 //   concertctl room open --concert N (--at 2026-12-01T10:00:00Z | --now)   schedule the opening draw
 //   concertctl user reset-secret --user ID   a new secret for the user; the old one stops working
@@ -123,13 +123,43 @@ int settings_command(std::vector<std::string> args, concert::Redis& redis, conce
     throw UsageError{};
 }
 
-void add_stats(cJSON* obj, const concert::QueueStats& stats) {
-    concert::add_int(obj, "issued", stats.issued);
-    concert::add_int(obj, "admitted", stats.admitted);
-    concert::add_int(obj, "waiting", stats.waiting);
-    concert::add_int(obj, "active", stats.active);
-    concert::add_int(obj, "admittedLastMinute", stats.admitted_last_minute);
-}
+// A room's counters, as stats print them (the totals add them up).
+struct Stats {
+    std::int64_t issued = 0, admitted = 0, waiting = 0, active = 0, admitted_last_minute = 0;
+    std::int64_t called = 0, calls = 0, lapses = 0, rejoins = 0, lapsed_last_minute = 0;
+
+    explicit Stats(const concert::RoomView& v = {})
+        : issued(v.seq), admitted(v.claims), waiting(v.waiting()), active(v.slots_in_use()),
+          admitted_last_minute(v.admitted_minute), called(v.called), calls(v.calls), lapses(v.lapses),
+          rejoins(v.rejoins), lapsed_last_minute(v.lapsed_minute) {}
+
+    Stats& operator+=(const Stats& o) {
+        issued += o.issued;
+        admitted += o.admitted;
+        waiting += o.waiting;
+        active += o.active;
+        admitted_last_minute += o.admitted_last_minute;
+        called += o.called;
+        calls += o.calls;
+        lapses += o.lapses;
+        rejoins += o.rejoins;
+        lapsed_last_minute += o.lapsed_last_minute;
+        return *this;
+    }
+
+    void add_to(cJSON* obj) const {
+        concert::add_int(obj, "issued", issued);
+        concert::add_int(obj, "admitted", admitted);
+        concert::add_int(obj, "waiting", waiting);
+        concert::add_int(obj, "active", active);
+        concert::add_int(obj, "admittedLastMinute", admitted_last_minute);
+        concert::add_int(obj, "calledThrough", called);
+        concert::add_int(obj, "calls", calls);
+        concert::add_int(obj, "lapses", lapses);
+        concert::add_int(obj, "rejoins", rejoins);
+        concert::add_int(obj, "lapsedLastMinute", lapsed_last_minute);
+    }
+};
 
 // One room's counters; or every room with anyone in it, and the totals of
 // all rooms.
@@ -139,26 +169,22 @@ int queue_command(std::vector<std::string> args, concert::Redis& redis, concert:
     concert::JsonPtr out = concert::new_object();
     if (room) {
         concert::add_int(out.get(), "concertId", *room);
-        add_stats(out.get(), concert::queue_stats(redis, *room));
+        Stats(concert::queue_room(redis, *room)).add_to(out.get());
         print(out);
         return 0;
     }
     cJSON* rooms = cJSON_AddArrayToObject(out.get(), "rooms");
-    concert::QueueStats total;
+    Stats total;
     for (std::int64_t id : concert::queue_rooms(redis)) {
-        concert::QueueStats stats = concert::queue_stats(redis, id);
-        total.issued += stats.issued;
-        total.admitted += stats.admitted;
-        total.waiting += stats.waiting;
-        total.active += stats.active;
-        total.admitted_last_minute += stats.admitted_last_minute;
+        Stats stats(concert::queue_room(redis, id));
+        total += stats;
         if (stats.waiting + stats.active == 0) continue;
         cJSON* one = cJSON_CreateObject();
         concert::add_int(one, "concertId", id);
-        add_stats(one, stats);
+        stats.add_to(one);
         cJSON_AddItemToArray(rooms, one);
     }
-    add_stats(cJSON_AddObjectToObject(out.get(), "total"), total);
+    total.add_to(cJSON_AddObjectToObject(out.get(), "total"));
     print(out);
     return 0;
 }
