@@ -275,10 +275,31 @@ async function takePlace() {
   onPlace(place);
 }
 
+// When the turn comes while this tab is hidden (browsers run its timers
+// about once a minute then), the title says so, and a notification too if
+// the person allowed them: the call waits queue.claim_seconds for them.
+const pageTitle = document.title;
+function tellTurn() {
+  if (!document.hidden) return;
+  document.title = `\u23F0 Your turn! \u2014 ${pageTitle}`;
+  if ('Notification' in window && Notification.permission === 'granted') {
+    try { new Notification('Your turn to book', { body: `${state.concert.name}: come back to pick your seats.` }); } catch (e) { /* not allowed here */ }
+  }
+}
+document.addEventListener('visibilitychange', () => { if (!document.hidden) document.title = pageTitle; });
+
+$('notify-me').addEventListener('click', async () => {
+  if (!('Notification' in window)) return say('This browser cannot show notifications; keep this tab in view.', '');
+  const answer = await Notification.requestPermission();
+  $('notify-me').textContent = answer === 'granted' ? 'You will be notified' : 'Notifications are off';
+  $('notify-me').disabled = answer === 'granted';
+});
+
 function onPlace(place) {
   clearTimeout(pollTimer);
   if (place.status !== 'WAITING') showOpening(null);
   if (place.status === 'ACTIVE') {
+    tellTurn();
     say(`It's your turn! Pick a date for ${state.concert.name}.`, 'success');
     return loadDates();
   }
@@ -289,6 +310,9 @@ function onPlace(place) {
     return showQueueExpired();
   }
   showOpening(place.opensAt);
+  // A call that lapsed (the page was away) brings the holder back next in
+  // line, not to the back.
+  if (place.missedTurn) say('You missed your turn \u2014 you are next. Keep this page open.', 'error');
   $('queue-position').textContent = place.opensAt ? `one of ${place.queuePosition} waiting for the opening`
     : `number ${place.queuePosition} in line`;
   $('queue-wait').textContent = place.estimatedWaitTime < 60 ? `about ${place.estimatedWaitTime} s`

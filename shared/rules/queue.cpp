@@ -88,6 +88,7 @@ QueueView waiting_answer(const RoomView& room, std::int64_t ticket, std::int64_t
 QueueView rejoin_answer(const RoomView& room, std::int64_t ticket, std::int64_t position, double jitter) {
     QueueView v = settled_answer(room, ticket, QueueStatus::Waiting);
     v.position = std::max<std::int64_t>(1, position);
+    v.missed_turn = true;
     v.wait_seconds = seconds_at(v.position, rate_or_fastest(room));
     v.poll_after_seconds = pace(room, v.wait_seconds, jitter);
     return v;
@@ -146,6 +147,7 @@ void add_place(cJSON* out, const QueueView& view) {
     } else {
         cJSON_AddNullToObject(out, "opensAt");
     }
+    cJSON_AddBoolToObject(out, "missedTurn", view.missed_turn);
 }
 
 std::string iso_from_unix_ms(std::int64_t unix_ms) {

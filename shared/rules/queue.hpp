@@ -91,6 +91,7 @@ struct QueueView {
     std::int64_t wait_seconds = 0;
     std::int64_t poll_after_seconds = 1;
     std::int64_t opens_at_ms = 0;  // the room's pending opening (Unix ms), or 0
+    bool missed_turn = false;      // a rejoiner: its call lapsed, it is next (missedTurn)
 };
 
 // The answer for an ACTIVE or EXPIRED ticket.
@@ -114,7 +115,8 @@ QueueView rejoin_answer(const RoomView& room, std::int64_t ticket, std::int64_t 
 QueueView prequeue_answer(const RoomView& room, std::int64_t ticket);
 
 // Adds concertId, queuePosition, estimatedWaitTime, pollAfterSeconds,
-// status and opensAt to a response object.
+// status, opensAt and missedTurn (true for a holder whose call lapsed and
+// who came back: next in line) to a response object.
 void add_place(cJSON* out, const QueueView& view);
 
 // The room facts (GET /concerts/{id}/room) as the contract's JSON object:

@@ -5,7 +5,6 @@
 #include <map>
 #include <memory>
 #include <random>
-#include <set>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -212,10 +211,14 @@ void refresh(Redis& redis, std::int64_t concert_id, RoomCopy& copy) {
     }
 }
 
-RoomCopy& room_copy(Redis& redis, std::int64_t concert_id) {
+// This process's copy of the room, read again when it is a second old, or
+// when the caller met a ticket of a numbering the copy does not know yet
+// ('epoch': the room began again, Redis having lost it).
+RoomCopy& room_copy(Redis& redis, std::int64_t concert_id, std::int64_t epoch = 0) {
     static std::map<std::int64_t, RoomCopy> copies;
     RoomCopy& copy = copies[concert_id];
-    if (test_clock || !copy.fresh || std::chrono::steady_clock::now() - copy.read_at >= std::chrono::seconds(1)) {
+    if (test_clock || !copy.fresh || std::chrono::steady_clock::now() - copy.read_at >= std::chrono::seconds(1) ||
+        (epoch != 0 && epoch != copy.view.epoch)) {
         refresh(redis, concert_id, copy);
     }
     return copy;
@@ -264,25 +267,31 @@ QueueView answer_from_redis(const RoomView& v, std::int64_t t, const Fields& f) 
     return waiting_answer(v, t, v.called + 1, jitter());  // called as Redis saw it just now
 }
 
-void register_room(Redis& redis, std::int64_t concert_id) {
-    static std::set<std::int64_t> known;
-    if (known.count(concert_id) != 0) return;
+// Puts the room on the keeper's list: once per process and numbering of
+// the room (a room that began again, its Redis data lost, is put on the
+// list again).
+void register_room(Redis& redis, std::int64_t concert_id, std::int64_t epoch) {
+    static std::map<std::int64_t, std::int64_t> known;
+    auto it = known.find(concert_id);
+    if (it != known.end() && it->second == epoch) return;
     redis.command({"SADD", kRoomsKey, std::to_string(concert_id)});
-    known.insert(concert_id);
+    known[concert_id] = epoch;
 }
 
 }  // namespace
 
 QueueView queue_issue(Redis& redis, std::int64_t concert_id, const std::string& user_id) {
-    register_room(redis, concert_id);
     ReplyPtr reply = run(redis, issue_script(), concert_id, {compact_user_id(user_id)});
     Fields f(reply.get());
     std::int64_t t = f.num("ticket");
-    RoomCopy& copy = room_copy(redis, concert_id);
+    register_room(redis, concert_id, f.num("epoch"));
+    RoomCopy& copy = room_copy(redis, concert_id, f.num("epoch"));
     RoomView v = copy.now();
     QueueView answer = answer_from_redis(v, t, f);
     if (answer.status == QueueStatus::Waiting && f.num("rejoin_position") == 0) {
         v.seq = std::max(v.seq, t);
+        v.called = f.num("called");
+        v.rejoiners = f.num("rejoiners");
         if (std::optional<QueueView> uncalled = answer_uncalled(copy, v, t)) answer = *uncalled;
     }
     answer.epoch = f.num("epoch");
@@ -290,7 +299,7 @@ QueueView queue_issue(Redis& redis, std::int64_t concert_id, const std::string& 
 }
 
 QueueView queue_status(Redis& redis, const Ticket& ticket) {
-    RoomCopy& copy = room_copy(redis, ticket.concert_id);
+    RoomCopy& copy = room_copy(redis, ticket.concert_id, ticket.epoch);
     RoomView v = copy.now();
     std::int64_t t = ticket.number;
     // A token of an earlier numbering of the room (Redis lost it) goes to
@@ -333,7 +342,7 @@ void queue_forget_user(Redis& redis, const std::string& user_id) {
 
 OpenOutcome queue_open_room(Redis& redis, std::int64_t concert_id, std::optional<std::int64_t> opens_at_ms,
                             const std::string& seed, const std::string& commitment) {
-    register_room(redis, concert_id);
+    register_room(redis, concert_id, -1);
     ReplyPtr reply = run(redis, open_script(), concert_id,
                          {opens_at_ms ? std::to_string(*opens_at_ms) : "now", seed, commitment});
     Fields f(reply.get());

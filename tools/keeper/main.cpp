@@ -62,6 +62,7 @@ std::string keeper_id() {
 int main() {
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);  // a Redis that went away is an error return, not our end
     concert::Config config;
     try {
         config = concert::config_from_env();

@@ -6,4 +6,6 @@ if seq > 0 then return {'outcome', 'TICKETS_ISSUED', 'opens_ms', 0} end
 if opens_ms and opens_ms <= now then return {'outcome', 'ALREADY_OPEN', 'opens_ms', opens_ms} end
 redis.call('HSET', K.opening, 'opens_ms', at, 'seed', arg(2), 'commitment', arg(3), 'last', 0)
 redis.call('HDEL', K.opening, 'calls_from')
+-- Opening now a room with no ticket: no pre-queue, so calling starts at once.
+if at <= now then redis.call('HSET', K.opening, 'calls_from', at) end
 return {'outcome', 'OPENED', 'opens_ms', at}
