@@ -132,6 +132,16 @@ build/bench/ping build/bench/room build/bench/engine: build/bench/%: $(REL)/benc
 # The load clients of the bench and of the fault tests share tools/common/.
 $(REL)/bench/load.o $(REL)/tests/tools/fault_load.o: CPPFLAGS += -Itools/common
 
+# The crowd simulator (make crowd): its own directory, linking libconcert.a
+# for the bulk issue and the tokens.
+CROWD_OBJ := $(patsubst %.cpp,$(REL)/%.o,$(wildcard bench/crowd/*.cpp))
+$(CROWD_OBJ): CPPFLAGS += -Ibench
+
+build/bench/crowd: $(CROWD_OBJ) $(REL)/libconcert.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS) -lpthread
+
 build/bench/load: $(REL)/bench/load.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
