@@ -12,6 +12,8 @@
 #   make bench-metrics  what the pools' metrics counters cost: off/on rounds, var/bench-metrics/
 #   make bench-cluster  the same scenarios on one stack and on the cluster, side by side:
 #                 bench/results/CLUSTER.md
+#   make crowd    CROWD (1,000,000) clients through a room's opening, in real time, over
+#                 HTTP: bench/results/CROWD.{md,png,jsonl}; exits non-zero on a FAIL
 #   make fuzz     the libFuzzer targets for FUZZ_SECONDS (300) each
 #   make soak     the mixed load for SOAK_SECONDS (600), memory at start and end
 #   make install  install for production (PREFIX, SYSCONFDIR, DESTDIR)
@@ -54,7 +56,7 @@ UNIT_BIN  := build/unit_tests
 INTEG_BIN := build/integration_tests
 TEST_TOOLS := build/socket_holder build/fault_load
 
-.PHONY: all deps run cluster test check itest test-cluster bench bench-selftest bench-metrics bench-cluster bench-build fuzz soak unit reset clean install uninstall
+.PHONY: all deps run cluster test check itest test-cluster bench bench-selftest crowd bench-metrics bench-cluster bench-build fuzz soak unit reset clean install uninstall
 all: $(HANDLERS) bin/concertctl
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -180,7 +182,7 @@ test-cluster: deps
 	$(Q)tests/cluster/run.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS)
+	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS) $(CROWD_BINS)
 	$(Q)tests/run.sh
 
 # The fast checks alone: unit tests (ASan, UBSan), tests/layers.sh and
@@ -202,6 +204,14 @@ bench: deps
 # What bench/ab.sh builds in each of its worktrees.
 bench-build: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+
+# The crowd simulator (bench/crowd.sh, docs/BENCH.md): CROWD clients (1,000,000)
+# through a room's opening and CROWD_SECONDS (600) after it.
+CROWD_BINS := build/bench/crowd build/bench/room build/bench/ping
+
+crowd: deps
+	$(Q)$(MAKE) --no-print-directory all $(CROWD_BINS)
+	$(Q)bench/crowd.sh
 
 # One stack next to the cluster, same scenarios, same data, one run.
 bench-cluster: deps

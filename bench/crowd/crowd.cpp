@@ -1,5 +1,6 @@
 #include "crowd/crowd.hpp"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -64,6 +65,7 @@ private:
     void on_tick();
     void every_second();
     void write_summary(const Verdict& v);
+    void write_claims() const;
 
     // --- a client's protocol
     void wake(std::uint32_t i);
@@ -517,9 +519,12 @@ void Crowd::double_capacity() {
     const char* argv[] = {o_.concertctl.c_str(), "settings", "set", "queue.capacity", cap.c_str(), "--concert", cid.c_str(), nullptr};
     doubled_ = now_seconds() - epoch_;  // from the moment it is asked, 2× is allowed
     capacity_now_ = 2 * o_.capacity;
-    if (posix_spawn(&operator_pid_, argv[0], nullptr, nullptr, const_cast<char**>(argv), environ) != 0) {
-        throw std::runtime_error("crowd: cannot run " + o_.concertctl);
-    }
+    posix_spawn_file_actions_t quiet;  // its JSON answer is not the crowd's output
+    posix_spawn_file_actions_init(&quiet);
+    posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+    int rc = posix_spawn(&operator_pid_, argv[0], &quiet, nullptr, const_cast<char**>(argv), environ);
+    posix_spawn_file_actions_destroy(&quiet);
+    if (rc != 0) throw std::runtime_error("crowd: cannot run " + o_.concertctl);
     std::fprintf(stderr, "crowd: the operator doubles the capacity to %s at %+.1f s\n", cap.c_str(), doubled_ - opens_);
 }
 
@@ -645,6 +650,7 @@ int Crowd::run() {
     in.redis_limit_per_ticket = o_.redis_limit_per_ticket;
     Verdict v = judge(in);
     write_summary(v);
+    if (!o_.claims_file.empty()) write_claims();
     for (const Check& c : v.checks) {
         std::fprintf(stderr, "crowd: %s %s: %s (limit %s)\n", c.pass ? "PASS" : "FAIL", c.name.c_str(), c.measured.c_str(),
                      c.limit.c_str());
@@ -715,6 +721,21 @@ void Crowd::write_summary(const Verdict& v) {
                  doubled_ < 0 ? -1.0 : doubled_ - opens_, calls_from_ - opens_, o_.seconds, routes.c_str(), examples.c_str(),
                  checks.c_str(), v.passed() ? "PASS" : "FAIL");
     std::fflush(jsonl_);
+}
+
+// Every client that claimed, for a look by hand: index, ticket, place,
+// claim (ms after the opening), flags (1 lapsed, 2 rejoined), kind.
+void Crowd::write_claims() const {
+    FILE* out = std::fopen(o_.claims_file.c_str(), "w");
+    if (out == nullptr) return;
+    std::fprintf(out, "index\tticket\tplace\tclaim_ms\tflags\tkind\n");
+    for (std::uint32_t i = 0; i < o_.layout.count; ++i) {
+        const Client& c = clients_[i];
+        if (c.claim_ms == 0) continue;
+        std::fprintf(out, "%u\t%u\t%u\t%.0f\t%u\t%u\n", i, c.ticket, c.place, c.claim_ms - opens_ * 1000, c.flags & 3u,
+                     static_cast<unsigned>(kind_of(i, o_.shares)));
+    }
+    std::fclose(out);
 }
 
 }  // namespace

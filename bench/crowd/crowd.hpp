@@ -41,6 +41,7 @@ struct Options {
     std::vector<pid_t> stack_roots;  // for the CPU probe
     std::vector<std::string> pools;
     std::string jsonl;               // per-second lines and the summary
+    std::string claims_file;         // every claim, tab-separated ("": none)
 };
 
 // Runs the whole crowd; returns the process's exit code (0: every rule and

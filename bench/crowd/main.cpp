@@ -12,7 +12,7 @@
 // --after-factor (0.2), --redis-limit (bytes per ticket; 0: not judged),
 // --no-show, --leaver, --late-share (the shares of clients), --concertctl,
 // --stack-pid (repeatable: roots of the CPU probe), --pool (repeatable:
-// handler pool names), --jsonl (output). Connection settings and the token
+// handler pool names), --jsonl (output), --claims (every claim, tab-separated). Connection settings and the token
 // secret from the handlers' variables (CONCERT_REDIS_*, CONCERT_TOKEN_SECRET).
 // Exits 0 when every rule and goal held, 1 on a FAIL, 2 on bad use.
 
@@ -54,6 +54,7 @@ bool parse(int argc, char** argv, crowd::Options& o) {
         else if (name == "--stack-pid") o.stack_roots.push_back(static_cast<pid_t>(std::atoi(v.c_str())));
         else if (name == "--pool") o.pools.push_back(v);
         else if (name == "--jsonl") o.jsonl = v;
+        else if (name == "--claims") o.claims_file = v;
         else {
             std::fprintf(stderr, "crowd: unknown option %s\n", name.c_str());
             return false;
