@@ -93,9 +93,12 @@ bin/concertctl: $(patsubst %.cpp,$(REL)/%.o,$(wildcard tools/concertctl/*.cpp)) 
 
 # The unit tests also cover concertctl's pure parts (tools/concertctl/) and
 # the bench engine's (bench/engine_stats.hpp).
+# And the crowd simulator's pure parts (bench/crowd/: answers, the draw, verdicts).
 $(UNIT_OBJ): CPPFLAGS += -Itools -Ibench
+CROWD_UNIT_OBJ := $(patsubst %.cpp,$(ASAN)/%.o,bench/crowd/http.cpp bench/crowd/judge.cpp bench/crowd/population.cpp bench/crowd/stats.cpp)
+$(CROWD_UNIT_OBJ): CPPFLAGS += -Ibench
 
-$(UNIT_BIN): $(UNIT_OBJ) $(ASAN)/libconcertctl.a $(ASAN)/libconcert.a
+$(UNIT_BIN): $(UNIT_OBJ) $(CROWD_UNIT_OBJ) $(ASAN)/libconcertctl.a $(ASAN)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(SAN) -o $@ $^ $(LIBS) -lCppUTest -lCppUTestExt
 

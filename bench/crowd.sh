@@ -28,7 +28,8 @@
 # CROWD_ACTIVE (300), CROWD_DOUBLE_AFTER (CROWD_SECONDS / 2; -1: never),
 # CROWD_LEAD (seconds to the opening; from the crowd's size),
 # CROWD_NO_SHOW (0.30), CROWD_WORKERS (8 per pool), CROWD_CONNECTIONS (256),
-# CROWD_PROBE_SECONDS (10), CROWD_AFTER_FACTOR (0.2; 0.6 from 10M on),
+# CROWD_PROBE_SECONDS (10), CROWD_OPENING_WINDOW (60 s from the first call),
+# CROWD_AFTER_FACTOR (0.2; 0.6 from 10M on),
 # CROWD_STATE, CROWD_RESULTS, CROWD_HTTP_PORT (29080; metrics, MariaDB and
 # Redis ports follow it: +10, +226, +299).
 set -euo pipefail
@@ -50,6 +51,7 @@ no_show=${CROWD_NO_SHOW:-0.30}
 workers=${CROWD_WORKERS:-8}
 connections=${CROWD_CONNECTIONS:-256}
 probe_seconds=${CROWD_PROBE_SECONDS:-10}
+opening_window=${CROWD_OPENING_WINDOW:-60}
 dates=${CROWD_DATES:-100}
 seats=${CROWD_SEATS:-200}
 port=${CROWD_HTTP_PORT:-29080}
@@ -145,7 +147,7 @@ rc=0
 CONCERT_TOKEN_SECRET=$secret build/bench/crowd --port "$port" --connections "$connections" --concert "$concert" \
   --clients "$clients" --early "$early" --late "$late" --opens-ms "$opens_ms" --seconds "$seconds" \
   --double-after "$double_after" --capacity "$capacity" --claim-seconds "$claim" --status-capacity "$status_capacity" \
-  --after-factor "$after_factor" --redis-limit "$redis_limit" --no-show "$no_show" --concertctl bin/concertctl \
+  --after-factor "$after_factor" --opening-window "$opening_window" --redis-limit "$redis_limit" --no-show "$no_show" --concertctl bin/concertctl \
   --stack-pid "$stack_pid" --stack-pid "$(cat "$state/run/redis.pid")" "${pools[@]}" --jsonl "$data/crowd.jsonl" \
   --claims "$data/claims.tsv" \
   2> >(tee "$data/crowd.log" >&2) || rc=$?

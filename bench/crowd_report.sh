@@ -22,7 +22,7 @@ cpu_table=$(jq -rs '
   | ($s | length) as $n
   | [$s[] | .cpu | to_entries[]] | group_by(.key)
   | map({part: .[0].key, mean: ((map(.value) | add) / $n), peak: (map(.value) | max)})
-  | sort_by(-.mean)[]
+  | map(select(.peak > 0)) | sort_by(-.mean)[]
   | "| \(.part) | \(.mean * 100 | round) % | \(.peak * 100 | round) % |"' "$jsonl")
 route_table=$(jq -rs '
   (map(select(.kind == "summary")) | last | .routes) as $lat
@@ -88,7 +88,7 @@ route_table=$(jq -rs '
   echo "$settings. The opening at t = 0; calls from t = $(s .calls_from) s; the operator doubled the capacity at t = $(s .doubled_at) s; the run ended $(s .seconds) s after the opening."
   echo "The instrument's only side channel: every 100 ms one MULTI/EXEC on Redis (GET {q:N}:called, HGETALL {q:N}:counts, ZCARD {q:N}:active and {q:N}:calls)."
   echo "Places are recomputed from the published seed (SHA-1 of \"seed:ticket\"), independently of the server."
-  echo "The opening minute runs to 60 s after the first call (callsFrom); \"after\" is the busiest 10 s from then on."
+  echo "The opening window runs from the opening to CROWD_OPENING_WINDOW s after the first call (callsFrom); \"after\" is the busiest 10 s from then on."
 } >"$out/CROWD.md"
 
 # The chart: requests/s and CPU (per cent of one core) over time.

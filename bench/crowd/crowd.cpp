@@ -645,6 +645,7 @@ int Crowd::run() {
     in.polls = polls_;
     in.status_capacity = o_.status_capacity;
     in.after_factor = o_.after_factor;
+    in.opening_window = o_.opening_window;
     in.unexpected = unexpected_;
     in.redis_bytes = memory_after_fill_ >= 0 && memory_before_ >= 0 ? memory_after_fill_ - memory_before_ : -1;
     in.redis_limit_per_ticket = o_.redis_limit_per_ticket;

@@ -35,6 +35,7 @@ struct Options {
     double claim_seconds = 30;
     double status_capacity = 0;      // GET /queue/status req/s measured before the crowd
     double after_factor = 0.2;
+    double opening_window = 60;      // the opening minute: seconds from the first call
     double redis_limit_per_ticket = 0;
     std::string token_secret;
     std::string concertctl = "bin/concertctl";

@@ -94,7 +94,7 @@ void check_noshow_cost(const JudgeInput& in, Verdict& v, std::vector<double> cal
 }
 
 void check_polls(const JudgeInput& in, Verdict& v) {
-    double opening_end = std::max(in.opens + 60, in.calls_from + 60) - in.opens;
+    double opening_end = std::max(in.opens, in.calls_from) + in.opening_window - in.opens;
     for (std::size_t k = 0; k < in.polls.size(); ++k) {
         if (static_cast<double>(k) < opening_end) v.opening_peak_polls = std::max(v.opening_peak_polls, in.polls[k]);
     }
@@ -159,12 +159,16 @@ Verdict judge(const JudgeInput& in) {
         add(v, "slot held by a lapsed call", "no lapse counted", "lapses measured", false, false);
     }
     if (in.status_capacity > 0) {
-        add(v, "status polls/s, opening minute's peak second", fixed(v.opening_peak_polls, 0) + " (" +
+        add(v, "status polls/s, opening window's peak second (first call + " + fixed(in.opening_window, 0) + " s)", fixed(v.opening_peak_polls, 0) + " (" +
             fixed(v.opening_peak_polls / in.status_capacity, 2) + "×)", "≤ 0.8 × " + fixed(in.status_capacity, 0),
             v.opening_peak_polls <= 0.8 * in.status_capacity, false);
-        add(v, "status polls/s after it, busiest 10 s", fixed(v.after_peak_polls, 0) + " (" +
-            fixed(v.after_peak_polls / in.status_capacity, 2) + "×)", "≤ " + fixed(in.after_factor, 1) + " × " +
-            fixed(in.status_capacity, 0), v.after_peak_polls <= in.after_factor * in.status_capacity, false);
+        if (v.after_peak_polls >= 0) {
+            add(v, "status polls/s after it, busiest 10 s", fixed(v.after_peak_polls, 0) + " (" +
+                fixed(v.after_peak_polls / in.status_capacity, 2) + "×)", "≤ " + fixed(in.after_factor, 1) + " × " +
+                fixed(in.status_capacity, 0), v.after_peak_polls <= in.after_factor * in.status_capacity, false);
+        } else {
+            add(v, "status polls/s after the opening minute", "the run ended within it", "10 s after it", false, false);
+        }
     } else {
         add(v, "status capacity measured", "no", "yes", false, false);
     }

@@ -29,6 +29,7 @@ struct JudgeInput {
     std::vector<double> polls;        // status polls per second, second k = [opens + k, opens + k + 1)
     double status_capacity = 0;       // GET /queue/status req/s measured before the crowd (0: not measured)
     double after_factor = 0.2;        // the poll-rate goal after the opening minute
+    double opening_window = 60;       // the opening "minute": seconds from the first call
     std::uint64_t unexpected = 0;     // statuses outside the route's expected set, and socket errors
     std::int64_t redis_bytes = -1;    // Redis used_memory grown by the tickets (-1: unknown)
     double redis_limit_per_ticket = 0;  // 0: not a goal of this size
@@ -50,7 +51,7 @@ struct Verdict {
     double lateness_p50 = 0, lateness_p99 = 0, lateness_max = 0;
     std::uint64_t samples_over_capacity = 0;
     std::int64_t worst_excess = 0;
-    double opening_peak_polls = 0, after_peak_polls = 0;
+    double opening_peak_polls = 0, after_peak_polls = -1;  // -1: the run ended within the opening minute
     double noshow_cost_max = -1, noshow_cost_p99 = -1;  // -1: no lapse seen
     std::uint64_t noshow_cost_count = 0;
     std::vector<Check> checks;

@@ -9,7 +9,7 @@
 // (256), --procs (4, bulk issue processes), --seconds (600, after the
 // opening), --double-after (300; -1: never), --capacity (1000),
 // --claim-seconds (30), --status-capacity (req/s measured before the crowd),
-// --after-factor (0.2), --redis-limit (bytes per ticket; 0: not judged),
+// --after-factor (0.2), --opening-window (60 s from the first call), --redis-limit (bytes per ticket; 0: not judged),
 // --no-show, --leaver, --late-share (the shares of clients), --concertctl,
 // --stack-pid (repeatable: roots of the CPU probe), --pool (repeatable:
 // handler pool names), --jsonl (output), --claims (every claim, tab-separated). Connection settings and the token
@@ -46,6 +46,7 @@ bool parse(int argc, char** argv, crowd::Options& o) {
         else if (name == "--claim-seconds") o.claim_seconds = d;
         else if (name == "--status-capacity") o.status_capacity = d;
         else if (name == "--after-factor") o.after_factor = d;
+        else if (name == "--opening-window") o.opening_window = d;
         else if (name == "--redis-limit") o.redis_limit_per_ticket = d;
         else if (name == "--no-show") o.shares.no_show = d;
         else if (name == "--leaver") o.shares.leaver = d;

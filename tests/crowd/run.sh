@@ -3,7 +3,7 @@
 # about a minute after the opening) through bench/crowd.sh on a stack of its
 # own (HTTP 29180; state and report in a temporary directory, kept in
 # build/test-logs/crowd/), with fast settings: claim 5 s, opening spread
-# 10 s, the capacity doubled halfway. Every verdict of the crowd is one
+# 10 s, an opening window of 20 s, the capacity doubled halfway. Every verdict of the crowd is one
 # test: "PASS name" or "FAIL name", then "crowd: N passed, N failed".
 # Needs build/bench/crowd, build/bench/room, build/bench/ping and bin/.
 set -euo pipefail
@@ -24,7 +24,7 @@ trap finish EXIT
 rc=0
 CROWD=${CROWD_TEST_CLIENTS:-20000} CROWD_ROUTE=${CROWD_TEST_ROUTE:-2000} CROWD_SECONDS=${CROWD_TEST_SECONDS:-60} \
   CROWD_CAPACITY=${CROWD_TEST_CAPACITY:-200} CROWD_CLAIM=5 CROWD_SPREAD=10 CROWD_MAX_POLL=60 CROWD_REJOIN=300 \
-  CROWD_IDLE=15 CROWD_ACTIVE=120 CROWD_LEAD=20 CROWD_WORKERS=2 CROWD_CONNECTIONS=64 CROWD_PROBE_SECONDS=3 \
+  CROWD_IDLE=15 CROWD_ACTIVE=120 CROWD_LEAD=20 CROWD_WORKERS=2 CROWD_CONNECTIONS=64 CROWD_PROBE_SECONDS=3 CROWD_OPENING_WINDOW=20 \
   CROWD_HTTP_PORT=29180 CROWD_STATE="$work/state" CROWD_RESULTS="$work/results" \
   bench/crowd.sh >"$work/run.txt" 2>&1 || rc=$?
 grep -E '^(crowd|bench):' "$work/run.txt" | grep -vE '^crowd: (PASS|FAIL) ' || true
