@@ -77,7 +77,7 @@ void issue_share(Client* clients, std::uint32_t first, std::uint32_t to, int pro
         double now = now_seconds();
         Client& c = clients[i];
         c.ticket = static_cast<std::uint32_t>(view.ticket);
-        c.iat = static_cast<std::uint32_t>(view.issued_at);
+        c.iat = static_cast<std::uint32_t>(view.issued_at);  // v3 tokens carry no iat: 0 there (see Crowd::token_of)
         c.phase = view.status == concert::QueueStatus::Active ? Phase::Active : Phase::Waiting;
         c.wake_tick = tick_at(now + static_cast<double>(view.poll_after_seconds), epoch);
     }
