@@ -61,9 +61,10 @@ results=${CROWD_RESULTS:-$root/bench/results}
 target=single
 url=http://127.0.0.1:$port
 data=$state/data
-# The bulk issue runs at about 20,000 tickets a second here: the opening
-# leaves it that long and a half again, plus the route's early tickets.
-lead=${CROWD_LEAD:-$((30 + clients * 3 / 2 / 20000 + route / 4000))}
+# The bulk issue into a room with an opening pending ran at 8,500 tickets a
+# second here (v2's room, 4 processes: 980,000 in 115 s): the opening leaves
+# it 8,000 a second, 30 s more, and the route's early tickets' time.
+lead=${CROWD_LEAD:-$((30 + clients / 8000 + route / 4000))}
 early=$((route / 2)) late=$((route - route / 2))
 [ "$route" -le "$clients" ] || { echo "crowd: CROWD_ROUTE ($route) exceeds CROWD ($clients)" >&2; exit 2; }
 after_factor=${CROWD_AFTER_FACTOR:-$([ "$clients" -ge 10000000 ] && echo 0.6 || echo 0.2)}

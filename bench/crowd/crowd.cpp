@@ -60,7 +60,8 @@ public:
 private:
     // --- phases
     void issue_in_bulk();
-    void schedule_start();
+    void schedule_early();
+    void schedule_rest();
     void loop_until(std::uint32_t end_tick);
     void on_tick();
     void every_second();
@@ -213,27 +214,36 @@ void Crowd::issue_in_bulk() {
     std::fprintf(stderr, "crowd: %u tickets issued in bulk in %.1f s\n", l.bulk, fill_seconds_);
 }
 
-// Route tickets before the opening go out over the first seconds (at most
-// 2,000 a second); later arrivals over the first half of the run. Bulk
-// clients wake when their issue's pollAfterSeconds said.
-void Crowd::schedule_start() {
+// Route tickets before the opening go out first, at most 2,000 a second,
+// before the bulk issue (so they are in the pre-queue however long the
+// bulk issue takes).
+void Crowd::schedule_early() {
     tick_ = static_cast<std::uint32_t>((now_seconds() - epoch_) * 10.0);
-    const Layout& l = o_.layout;
-    double spread = std::max(1.0, std::min(static_cast<double>(l.early) / 2000.0, opens_ - (now_seconds() - epoch_) - 5));
-    for (std::uint32_t i = 0; i < l.early; ++i) {
+    double spread = std::max(1.0, static_cast<double>(o_.layout.early) / 2000.0);
+    for (std::uint32_t i = 0; i < o_.layout.early; ++i) {
         clients_[i].wake_tick = tick_ + 1 + static_cast<std::uint32_t>(unit(i, 4) * spread * 10);
         wheel_.schedule(i, clients_[i].wake_tick);
     }
-    for (std::uint32_t i = l.early; i < l.early + l.bulk; ++i) {
-        Client& c = clients_[i];
-        if (c.wake_tick == kNever) continue;
-        if (c.wake_tick <= tick_) c.wake_tick = tick_ + 1 + static_cast<std::uint32_t>(unit(i, 5) * 10);
-        wheel_.schedule(i, c.wake_tick);
-    }
+}
+
+// After the bulk issue (which stopped the loop's clock): bulk clients wake
+// when their issue's pollAfterSeconds said, later arrivals over the first
+// half of the run; anyone whose time passed meanwhile wakes within a second
+// from now. The ticks the bulk issue stood still for are not replayed.
+void Crowd::schedule_rest() {
+    std::uint32_t now = static_cast<std::uint32_t>((now_seconds() - epoch_) * 10.0);
+    const Layout& l = o_.layout;
     for (std::uint32_t i = l.early + l.bulk; i < l.count; ++i) {
         clients_[i].wake_tick = static_cast<std::uint32_t>((opens_ + unit(i, 4) * o_.seconds / 2) * 10) + 1;
-        wheel_.schedule(i, clients_[i].wake_tick);
     }
+    for (std::uint32_t i = 0; i < l.count; ++i) {
+        Client& c = clients_[i];
+        if (c.wake_tick == kNever || (c.phase != Phase::Waiting && c.phase != Phase::Unissued)) continue;
+        if (i < l.early && c.wake_tick > now) continue;  // still in the wheel where it was put
+        if (c.wake_tick <= now) c.wake_tick = now + 1 + static_cast<std::uint32_t>(unit(i, 5) * 10);
+        wheel_.schedule(i, c.wake_tick);
+    }
+    tick_ = now;
 }
 
 // --- a client's protocol -------------------------------------------------------------------------
@@ -616,16 +626,19 @@ void Crowd::loop_until(std::uint32_t end_tick) {
 }
 
 int Crowd::run() {
-    issue_in_bulk();
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
     http_ = std::make_unique<HttpPool>(o_.host, o_.port, o_.connections, epoll_fd_,
                                        [this](const Outgoing& out, const Answer& a) { on_answer(out, a); });
     cpu_ = std::make_unique<CpuProbe>(o_.stack_roots, o_.pools);
+    schedule_early();
+    double deadline = now_seconds() + 10 + static_cast<double>(o_.layout.early) / 1000.0;
+    while (route_issued_ < o_.layout.early && now_seconds() < deadline) loop_until(tick_ + 1);
+    issue_in_bulk();
     if (now_seconds() - epoch_ > opens_) {
         std::fprintf(stderr, "crowd: the bulk issue ended %.1f s after the opening: tickets issued after it are not in the pre-queue\n",
                      now_seconds() - epoch_ - opens_);
     }
-    schedule_start();
+    schedule_rest();
     loop_until(static_cast<std::uint32_t>((opens_ + o_.seconds) * 10));
     memory_end_ = probe_->used_memory();
     if (facts_known_ && !places_applied_) apply_places();
