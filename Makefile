@@ -12,6 +12,8 @@
 #   make bench-metrics  what the pools' metrics counters cost: off/on rounds, var/bench-metrics/
 #   make bench-cluster  the same scenarios on one stack and on the cluster, side by side:
 #                 bench/results/CLUSTER.md
+#   make crowd    CROWD (1,000,000) clients through a room's opening, in real time, over
+#                 HTTP: bench/results/CROWD.{md,png,jsonl}; exits non-zero on a FAIL
 #   make fuzz     the libFuzzer targets for FUZZ_SECONDS (300) each
 #   make soak     the mixed load for SOAK_SECONDS (600), memory at start and end
 #   make install  install for production (PREFIX, SYSCONFDIR, DESTDIR)
@@ -68,7 +70,7 @@ build/gen/store/lua/%.inc: shared/store/lua/%.lua
 
 $(REL)/shared/store/queue.o $(ASAN)/shared/store/queue.o build/fuzz/obj/shared/store/queue.o: $(ROOM_LUA_INC)
 
-.PHONY: all deps run cluster test check itest test-cluster bench bench-selftest bench-metrics bench-cluster bench-build fuzz soak unit reset clean install uninstall
+.PHONY: all deps run cluster test check itest test-cluster bench bench-selftest crowd bench-metrics bench-cluster bench-build fuzz soak unit reset clean install uninstall
 all: $(HANDLERS) bin/concertctl bin/concert-keeper
 
 # --- objects: one pattern rule per kind of output ---------------------------
@@ -111,9 +113,12 @@ bin/concert-keeper: $(REL)/tools/keeper/main.o $(REL)/libconcert.a
 
 # The unit tests also cover concertctl's pure parts (tools/concertctl/) and
 # the bench engine's (bench/engine_stats.hpp).
+# And the crowd simulator's pure parts (bench/crowd/: answers, the draw, verdicts).
 $(UNIT_OBJ): CPPFLAGS += -Itools -Ibench
+CROWD_UNIT_OBJ := $(patsubst %.cpp,$(ASAN)/%.o,bench/crowd/http.cpp bench/crowd/judge.cpp bench/crowd/population.cpp bench/crowd/stats.cpp)
+$(CROWD_UNIT_OBJ): CPPFLAGS += -Ibench
 
-$(UNIT_BIN): $(UNIT_OBJ) $(ASAN)/libconcertctl.a $(ASAN)/libconcert.a
+$(UNIT_BIN): $(UNIT_OBJ) $(CROWD_UNIT_OBJ) $(ASAN)/libconcertctl.a $(ASAN)/libconcert.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(SAN) -o $@ $^ $(LIBS) -lCppUTest -lCppUTestExt
 
@@ -157,6 +162,16 @@ build/bench/ping build/bench/room build/bench/engine: build/bench/%: $(REL)/benc
 # The load clients of the bench and of the fault tests share tools/common/.
 $(REL)/bench/load.o $(REL)/tests/tools/fault_load.o: CPPFLAGS += -Itools/common
 
+# The crowd simulator (make crowd): its own directory, linking libconcert.a
+# for the bulk issue and the tokens.
+CROWD_OBJ := $(patsubst %.cpp,$(REL)/%.o,$(wildcard bench/crowd/*.cpp))
+$(CROWD_OBJ): CPPFLAGS += -Ibench
+
+build/bench/crowd: $(CROWD_OBJ) $(REL)/libconcert.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LIBS) -lpthread
+
 build/bench/load: $(REL)/bench/load.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
@@ -195,7 +210,7 @@ test-cluster: deps
 	$(Q)tests/cluster/run.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(UNIT_BIN) $(ROOM_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS)
+	$(Q)$(MAKE) --no-print-directory all $(WEB_ASSETS) $(UNIT_BIN) $(ROOM_BIN) $(INTEG_BIN) $(TEST_TOOLS) $(FUZZ_TARGETS) $(CROWD_BINS)
 	$(Q)tests/run.sh
 
 # The fast checks alone: unit tests (ASan, UBSan), tests/layers.sh and
@@ -217,6 +232,14 @@ bench: deps
 # What bench/ab.sh builds in each of its worktrees.
 bench-build: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+
+# The crowd simulator (bench/crowd.sh, docs/BENCH.md): CROWD clients (1,000,000)
+# through a room's opening and CROWD_SECONDS (600) after it.
+CROWD_BINS := build/bench/crowd build/bench/room build/bench/ping
+
+crowd: deps
+	$(Q)$(MAKE) --no-print-directory all $(CROWD_BINS)
+	$(Q)bench/crowd.sh
 
 # One stack next to the cluster, same scenarios, same data, one run.
 bench-cluster: deps

@@ -42,13 +42,13 @@ table_one_host() {
     | (map(select(.scenario == "a room of a million: pacing")) ) as $p
     | ([.[] | select(.scenario == "GET /queue/status [big]" and .verdict == "PASS") | .rps] | max) as $cap
     | select($f != null and $cap != null)
-    | ($p | map(select(.idle_seconds == 120)) | last) as $d
-    | ($p | map(select(.idle_seconds != 120)) | last) as $o
+    | ($p | map(select(.waiting == 1000000)) | last) as $d
+    | ($p | map(select(.waiting == 10000000)) | last) as $o
     | "A room of a million (\($f.tickets) tickets issued through the token route'"'"'s code): queue status serves " +
-      "\($cap | round) req/s polled by its waiting tickets; pacing with the default settings asks for " +
-      "\($d.implied_rps | round) req/s (\($d.implied_rps / $cap * 100 | round / 100) × that; goal ≤ 0.8), with the room'"'"'s " +
-      "`queue.idle_seconds` at \($o.idle_seconds) \($o.implied_rps | round) req/s (\($o.implied_rps / $cap * 100 | round / 100) ×); " +
-      "Redis holds \($f.bytes_per_ticket | round) bytes per waiting ticket (goal ≤ 300)."
+      "\($cap | round) req/s polled by its waiting tickets; pacing calling \($d.places_per_second) places a second asks for " +
+      "\($d.implied_rps | round) req/s (\($d.implied_rps / $cap * 100 | round / 100) × that; goal ≤ 0.8), and of a room of " +
+      "ten million \($o.implied_rps | round) req/s (\($o.implied_rps / $cap * 100 | round / 100) ×); " +
+      "Redis holds \($f.bytes_per_ticket | round) bytes per waiting ticket (goal ≤ 64)."
   ' "$jsonl"
 }
 

@@ -10,14 +10,12 @@
 //       room, and writes "userId token" lines to OUT. Prints one JSON line:
 //       tickets, seconds, Redis's used_memory before and after, bytes per
 //       ticket.
-//   room pacing WAITING CAPACITY ACTIVE_SECONDS IDLE_SECONDS ADMITTED_PER_MINUTE
+//   room pacing WAITING CAPACITY PLACES_PER_SECOND MAX_POLL_SECONDS
 //       The poll rate that server pacing implies for a room of WAITING
 //       waiting tickets and CAPACITY active ones: the sum over every ticket
 //       of 1 / pollAfterSeconds, with pollAfterSeconds computed by the code
-//       the routes use (estimate_wait_seconds, poll_after_seconds) for a
-//       room admitting ADMITTED_PER_MINUTE (0: none in the last minute, so
-//       the estimate assumes CAPACITY per ACTIVE_SECONDS). Prints one JSON
-//       line.
+//       the routes use (waiting_answer) for a room calling
+//       PLACES_PER_SECOND. Prints one JSON line.
 //
 // Connection settings from the handlers' variables (CONCERT_REDIS_*).
 
@@ -109,22 +107,31 @@ int fill(long long concert_id, long long n, int procs, long long sample, const s
     return ok ? 0 : 1;
 }
 
-int pacing(long long waiting, long long capacity, long long active_s, long long idle_s, long long admitted) {
-    double rate = 0;
+// The poll rate server pacing asks of a room of WAITING tickets calling
+// RATE places a second (v3: waiting tickets only; ACTIVE ones poll at
+// their own pace, added), each polling as the routes' own answer says
+// (waiting_answer, no jitter: the slowest it may ask).
+int pacing(long long waiting, long long capacity, double rate, long long max_poll) {
+    concert::RoomView room;
+    room.now_ms = 1000000000000;
+    room.capacity = capacity;
+    room.max_poll_seconds = max_poll;
+    room.mark_ms = room.now_ms - 60000;
+    room.called = 1000000000;
+    room.mark_called = room.called - static_cast<long long>(rate * 60);
+    double polls = 0;
     long long fastest = 0, slowest = 0;
     for (long long p = 1; p <= waiting; ++p) {
-        long long wait = concert::estimate_wait_seconds(p, admitted, capacity, active_s);
-        long long poll = concert::poll_after_seconds(concert::QueueStatus::Waiting, wait, idle_s);
-        rate += 1.0 / static_cast<double>(poll);
-        if (p == 1) fastest = poll;
-        if (p == waiting) slowest = poll;
+        concert::QueueView v = concert::waiting_answer(room, p, room.called + p, 0.0);
+        polls += 1.0 / static_cast<double>(v.poll_after_seconds);
+        if (p == 1) fastest = v.poll_after_seconds;
+        if (p == waiting) slowest = v.poll_after_seconds;
     }
-    long long active_poll = concert::poll_after_seconds(concert::QueueStatus::Active, 0, idle_s);
-    rate += static_cast<double>(capacity) / static_cast<double>(active_poll);
-    std::printf("{\"waiting\":%lld,\"capacity\":%lld,\"active_seconds\":%lld,\"idle_seconds\":%lld,"
-                "\"admitted_per_minute\":%lld,\"poll_first\":%lld,\"poll_last\":%lld,\"poll_active\":%lld,"
-                "\"implied_rps\":%.1f}\n",
-                waiting, capacity, active_s, idle_s, admitted, fastest, slowest, active_poll, rate);
+    long long active_poll = concert::settled_answer(room, 0, concert::QueueStatus::Active).poll_after_seconds;
+    polls += static_cast<double>(capacity) / static_cast<double>(active_poll);
+    std::printf("{\"waiting\":%lld,\"capacity\":%lld,\"places_per_second\":%.1f,\"max_poll_seconds\":%lld,"
+                "\"poll_first\":%lld,\"poll_last\":%lld,\"poll_active\":%lld,\"implied_rps\":%.1f}\n",
+                waiting, capacity, rate, max_poll, fastest, slowest, active_poll, polls);
     return 0;
 }
 
@@ -134,7 +141,7 @@ int main(int argc, char** argv) {
     std::string mode = argc > 1 ? argv[1] : "";
     try {
         if (mode == "fill" && argc == 7) return fill(arg(argv, 2), arg(argv, 3), static_cast<int>(arg(argv, 4)), arg(argv, 5), argv[6]);
-        if (mode == "pacing" && argc == 7) return pacing(arg(argv, 2), arg(argv, 3), arg(argv, 4), arg(argv, 5), arg(argv, 6));
+        if (mode == "pacing" && argc == 6) return pacing(arg(argv, 2), arg(argv, 3), std::atof(argv[4]), arg(argv, 5));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "room: %s\n", e.what());
         return 1;

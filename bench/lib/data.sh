@@ -142,12 +142,12 @@ load_big() {
   fill=$(CONCERT_TOKEN_SECRET=$(cat "$state/token-secret") build/bench/room fill "$million" 1000100 4 5000 "$data/milliontokens.txt")
   echo "$fill" | jq -c '{scenario: "a room of a million: fill", kind: "million"} + .' >>"$results/LATEST.jsonl"
   log "room now: $(concertctl queue stats --concert "$million"); $(jq -r '"\(.bytes_per_ticket) bytes of Redis memory per ticket, filled in \(.seconds) s"' <<<"$fill")"
-  # The poll rate server pacing implies for that room with the contract's
-  # default settings (capacity 100, ACTIVE 600 s, idle 120 s), admitting 100
-  # a minute (every slot turning over once a minute; slower admission asks
-  # for fewer polls), and with a room override of queue.idle_seconds 360.
-  for idle in 120 360; do
-    build/bench/room pacing 1000000 100 600 "$idle" 100 |
+  # The poll rate server pacing implies (v3: a tenth of the wait, at most
+  # queue.max_poll_seconds 1200) for rooms of a million and of ten million
+  # calling 10 places a second (the issue's arithmetic: N/1200 +
+  # 10·r·ln(12,000·r)).
+  for n in 1000000 10000000; do
+    build/bench/room pacing "$n" 100 10 1200 |
       jq -c '{scenario: "a room of a million: pacing", kind: "million"} + .' >>"$results/LATEST.jsonl"
   done
   # The big concert's seats are read and held with tokens of its own room.

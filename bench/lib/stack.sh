@@ -1,6 +1,7 @@
 # The bench's own stack and its stores: sourced by bench/run.sh and
 # bench/metrics.sh, which set root, state, port, url and target (single or
-# cluster) first.
+# cluster) first (bench/crowd.sh also metrics_port, db_port and redis_port:
+# ports of its own, so it never meets a bench stack).
 
 log() { echo "bench: [$((SECONDS - ${started:-0})) s] $*" >&2; }
 
@@ -15,7 +16,8 @@ start_stack() {
     scripts/cluster.sh run --state "$state/cluster" --prefix cb18 --subnet 10.218.41 --front-port "$port" --no-demo \
       --workers "$1" --ready-file "$state/ready" >>"$state/stack.txt" 2>&1 &
   else
-    scripts/stack.sh run --state "$state" --http-port "$port" --metrics-port 28090 --db-port 28306 --redis-port 28379 \
+    scripts/stack.sh run --state "$state" --http-port "$port" --metrics-port "${metrics_port:-28090}" \
+      --db-port "${db_port:-28306}" --redis-port "${redis_port:-28379}" \
       --workers "$1" --bench --ready-file "$state/ready" "${@:2}" >>"$state/stack.txt" 2>&1 &
   fi
   stack_pid=$!
