@@ -115,8 +115,15 @@ set_setting() {
 set_setting queue.capacity "$capacity" --concert "$concert"
 set_setting queue.active_seconds "$active" --concert "$concert"
 set_setting queue.idle_seconds "$idle" --concert "$concert"
-set_setting queue.rejoin_seconds "$rejoin" --concert "$concert"
-set_setting queue.max_poll_seconds "$max_poll" --concert "$concert"
+# max_poll_seconds must stay below half of rejoin_seconds at every step:
+# lowering both, max_poll first; raising, rejoin first.
+if [ $((max_poll * 2)) -lt 3600 ]; then
+  set_setting queue.max_poll_seconds "$max_poll" --concert "$concert"
+  set_setting queue.rejoin_seconds "$rejoin" --concert "$concert"
+else
+  set_setting queue.rejoin_seconds "$rejoin" --concert "$concert"
+  set_setting queue.max_poll_seconds "$max_poll" --concert "$concert"
+fi
 set_setting queue.claim_seconds "$claim" --concert "$concert"
 set_setting queue.opening_spread_seconds "$spread" --concert "$concert"
 set_setting hold.seconds 300

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every suite, in order: unit tests, the layering check, the one-rule
-# check, fuzzing, the room's rules against a Redis of their own, then, on a stack of their own (other ports and a temporary
-# state directory, so `make run` can go on beside it), integration tests,
-# nginx's view of the upstreams, production-operation checks, browser tests
-# and fault injection.
+# check, fuzzing, the room's rules against a Redis of their own, then, on a
+# stack of their own (other ports and a temporary state directory, so `make
+# run` can go on beside it), integration tests, nginx's view of the
+# upstreams, production-operation checks, browser tests, fault injection,
+# and last a small crowd through a room's opening (a stack of its own too).
 #
 #   tests/run.sh          every suite (make test)
 #   tests/run.sh check    unit, layers and one_rule only: seconds, no servers (make check)
@@ -201,5 +202,7 @@ suite browser browser
 echo "(fault injection under load: ${FAULT_SECONDS:-36} s)"
 suite faults tests/faults/run.sh "$state" "http://127.0.0.1:$http_port" "$db_port" "$redis_port" \
   "http://127.0.0.1:$second_http_port" "$sentinel_port"
+echo "(a crowd of ${CROWD_TEST_CLIENTS:-20000} through a room's opening, on a stack of its own: about 2 minutes)"
+suite crowd tests/crowd/run.sh
 
 summary

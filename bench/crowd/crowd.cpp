@@ -334,22 +334,14 @@ void Crowd::on_place(std::uint32_t i, const Answer& a) {
     }
     if (c.phase == Phase::Unissued) set_phase(c, Phase::Waiting);
     if (c.polls < 255) ++c.polls;
-    // WAITING after the instrument saw its place called, before this
-    // request left: its call lapsed (it will be called again as a rejoiner).
-    if (c.place > 0 && !(c.flags & kLapsed) && !samples_.empty()) {
-        double sent = now_seconds() - epoch_ - a.seconds;
-        const RoomSample* before = nullptr;
-        for (auto it = samples_.rbegin(); it != samples_.rend() && it - samples_.rbegin() < 50; ++it) {
-            if (it->sent + 0.01 <= sent) {
-                before = &*it;
-                break;
-            }
-        }
-        if (before != nullptr && before->called >= c.place) {
-            c.flags |= kLapsed;
-            ++lapses_seen_;
-            ++second_.lapses_seen;
-        }
+    // The server says so when a call lapsed and its holder came back
+    // (missedTurn: next in line, called again). A WAITING answer after the
+    // instrument saw the place called is not enough: a waiting poll is
+    // answered from the process's copy of the room, up to a second old.
+    if (!(c.flags & kLapsed) && json_bool(a.body, "missedTurn")) {
+        c.flags |= kLapsed;
+        ++lapses_seen_;
+        ++second_.lapses_seen;
     }
     bool no_show = kind_of(i, o_.shares) == Kind::NoShow;
     if (no_show && now_seconds() - epoch_ < opens_) {

@@ -32,6 +32,11 @@ inline std::int64_t json_int(std::string_view body, std::string_view name, std::
     return std::strtoll(std::string(body.substr(at, 24)).c_str(), nullptr, 10);
 }
 
+// Whether "name":true is in the body.
+inline bool json_bool(std::string_view body, std::string_view name) {
+    return body.find("\"" + std::string(name) + "\":true") != std::string_view::npos;
+}
+
 // Every integer of "name":<digits> in the body, in order.
 inline std::vector<std::int64_t> json_ints(std::string_view body, std::string_view name) {
     std::vector<std::int64_t> out;

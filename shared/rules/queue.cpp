@@ -60,10 +60,20 @@ std::int64_t calls_from_ms(const RoomView& room) {
     return room.opens_ms + 1000 * herd_window_seconds(room.prequeue - room.prequeue_left, room.spread_seconds);
 }
 
+namespace {
+
+double pace_since(const RoomView& room, std::int64_t called, std::int64_t at_ms) {
+    if (at_ms <= 0) return 0;
+    at_ms = std::max(at_ms, calls_from_ms(room));  // nothing was called before calling started
+    std::int64_t span = room.now_ms - at_ms;
+    if (span < 5000 || room.called <= called) return 0;
+    return static_cast<double>(room.called - called) * 1000.0 / static_cast<double>(span);
+}
+
+}  // namespace
+
 double places_per_second(const RoomView& room) {
-    std::int64_t span = room.now_ms - room.mark_ms;
-    if (room.mark_ms <= 0 || span < 5000 || room.called <= room.mark_called) return 0;
-    return static_cast<double>(room.called - room.mark_called) * 1000.0 / static_cast<double>(span);
+    return std::max(pace_since(room, room.mark_called, room.mark_ms), pace_since(room, room.recent_called, room.recent_ms));
 }
 
 QueueView settled_answer(const RoomView& room, std::int64_t ticket, QueueStatus status) {

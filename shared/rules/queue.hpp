@@ -55,6 +55,8 @@ struct RoomView {
     std::int64_t lapsed_minute = 0;   // lapses in the last minute
     std::int64_t mark_called = 0;     // 'called' about a minute ago...
     std::int64_t mark_ms = 0;         // ...at this instant (0: no mark yet)
+    std::int64_t recent_called = 0;   // 'called' about ten seconds ago...
+    std::int64_t recent_ms = 0;       // ...at this instant (0: none)
     std::int64_t calls = 0, claims = 0, lapses = 0, rejoins = 0;  // totals
     std::int64_t left = 0;            // tickets that ended before their call
     std::int64_t skipped = 0;         // places passed over: their ticket had left
@@ -78,8 +80,10 @@ std::int64_t herd_window_seconds(std::int64_t live, std::int64_t spread_seconds)
 // what the opening and the pre-queue make it; 0 without an opening.
 std::int64_t calls_from_ms(const RoomView& room);
 
-// Places called per second over the last minute, or 0 while unknown (less
-// than 5 s of history, or nothing called in it).
+// Places called per second: the faster of the last minute's pace and the
+// last ten seconds' (so a line that speeds up is seen at once), each
+// counted from when calling started if that was later; 0 while unknown
+// (less than 5 s of calling, or nothing called).
 double places_per_second(const RoomView& room);
 
 struct QueueView {

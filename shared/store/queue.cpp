@@ -150,6 +150,8 @@ RoomView view_from(std::int64_t concert_id, const Fields& f) {
     v.lapsed_minute = f.num("lapsed_minute");
     v.mark_called = f.num("mark_called");
     v.mark_ms = f.num("mark_ms");
+    v.recent_called = f.num("recent_called");
+    v.recent_ms = f.num("recent_ms");
     v.calls = f.num("calls");
     v.claims = f.num("claims");
     v.lapses = f.num("lapses");

@@ -18,7 +18,7 @@ port=${OPS_HTTP_PORT:-18095}
 metrics_port=${OPS_METRICS_PORT:-18096}
 tmp=$(mktemp -d /tmp/concert-ops.XXXXXX)
 chmod 755 "$tmp"
-mkdir -p "$tmp/sock" "$tmp/log" "$tmp/nginx"
+mkdir -p "$tmp/sock" "$tmp/log" "$tmp/nginx" "$tmp/cache"
 passed=0
 failed=0
 pids=()
@@ -53,12 +53,12 @@ export CONCERT_WORKERS=2
 sql() { mariadb --socket="$state/mysql-run/mysqld.sock" -uroot -N concert "$@"; }
 prefix=$tmp/p/usr
 etc=$tmp/p/etc
-handlers=$(cd "$root/bin" && ls | grep -v '^concertctl$')
+handlers=$(cd "$root/bin" && ls | grep -vE '^(concertctl|concert-keeper)$')
 
 install_layout() {
   PREFIX=$prefix SYSCONFDIR=$etc "$root/scripts/install.sh" install
   for h in $handlers; do test -x "$prefix/lib/concert/handlers/$h" || { echo "missing handler $h"; return 1; }; done
-  test -x "$prefix/bin/concertctl" && test -x "$prefix/lib/concert/migrate.sh"
+  test -x "$prefix/bin/concertctl" && test -x "$prefix/bin/concert-keeper" && test -x "$prefix/lib/concert/migrate.sh"
   test -f "$prefix/share/concert/sql/001_schema.sql"
   test -f "$prefix/share/concert/sql/procedures/pay_order.sql" && test -f "$prefix/share/concert/sql/sql_rules.def"
   # The installed migrate.sh finds its rules and procedures (and recreates
@@ -75,7 +75,7 @@ install_layout() {
 }
 
 units_verify() {
-  local units=(concert-sweep.service concert-sweep.timer concert.target)
+  local units=(concert-sweep.service concert-sweep.timer concert-keeper.service concert.target)
   for h in $handlers; do units+=("concert-handler@$h.socket" "concert-handler@$h.service"); done
   cd "$etc/systemd/system" || return 1
   local out
@@ -90,7 +90,7 @@ units_verify() {
 # wrapped in a minimal main configuration.
 production_nginx_config() {
   sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e '/listen \[::\]:80;/d' -e "s|listen 127.0.0.1:9180;|listen 127.0.0.1:$metrics_port;|" \
-    -e "s|/var/log/nginx|$tmp/log|g" -e "s|/run/concert|$tmp/sock|g" \
+    -e "s|/var/log/nginx|$tmp/log|g" -e "s|/run/concert|$tmp/sock|g" -e "s|/var/cache/nginx|$tmp/cache|g" \
     "$etc/nginx/sites-available/concert.conf" >"$tmp/nginx/site.conf"
   cat >"$tmp/nginx/nginx.conf" <<EOF
 $([ "$(id -u)" -eq 0 ] && echo "user root root;")

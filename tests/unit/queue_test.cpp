@@ -57,6 +57,24 @@ TEST(QueueAnswers, WithNoPaceKnownTheEstimateIsTheFastestTheRoomCouldCall) {
     LONGS_EQUAL(10, concert::waiting_answer(r, 2000, 2000, 0).wait_seconds);
 }
 
+// Right after an opening the minute's oldest mark is from before calling
+// started: the pace counts from callsFrom, and a faster last ten seconds win.
+TEST(QueueAnswers, ThePaceCountsFromCallingsStartAndSeesALineThatSpedUp) {
+    concert::RoomView r = moving_room();
+    r.opens_ms = kNow - 20000;
+    r.calls_from_ms = kNow - 10000;
+    r.mark_called = 0;
+    r.mark_ms = kNow - 60000;
+    r.called = 500;  // 500 places in the 10 s since calling started, not in 60
+    DOUBLES_EQUAL(50.0, concert::places_per_second(r), 0.001);
+    r.opens_ms = 0;
+    r.calls_from_ms = 0;
+    r.mark_called = 0;    // 500 over the minute...
+    r.recent_called = 300;
+    r.recent_ms = kNow - 10000;  // ...200 of them in the last 10 s
+    DOUBLES_EQUAL(20.0, concert::places_per_second(r), 0.001);
+}
+
 TEST(QueueAnswers, AWaitingTicketAsksATenthOfItsWaitAndNeverLaterThanMaxPoll) {
     concert::RoomView r = moving_room();
     for (std::int64_t place : {1001, 1002, 1010, 1100, 5000, 20000, 100000, 10000000}) {

@@ -9,6 +9,13 @@ if #mark > 0 then
   mark_called = tonumber(string.match(mark[1], '^(%d+):'))
   mark_ms = tonumber(mark[2])
 end
+-- and the mark about ten seconds old, for the recent pace
+local recent = redis.call('ZREVRANGEBYSCORE', K.marks, now - 10000, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+local recent_called, recent_ms = 0, 0
+if #recent > 0 then
+  recent_called = tonumber(string.match(recent[1], '^(%d+):'))
+  recent_ms = tonumber(recent[2])
+end
 local from = tonumber(arg(1))
 local gone = {}
 if tonumber(arg(2)) > 0 then gone = redis.call('LRANGE', K.gonelog, from, from + tonumber(arg(2)) - 1) end
@@ -23,6 +30,7 @@ return {
   'admitted_minute', redis.call('ZCOUNT', K.admits, now - 60000, '+inf'),
   'lapsed_minute', redis.call('ZCOUNT', K.lapses, now - 60000, '+inf'),
   'mark_called', mark_called, 'mark_ms', mark_ms,
+  'recent_called', recent_called, 'recent_ms', recent_ms,
   'calls', num(counts[1]), 'claims', num(counts[2]), 'lapses', num(counts[3]), 'rejoins', num(counts[4]),
   'left', num(counts[5]), 'skipped', num(counts[6]), 'prequeue_left', num(counts[7]),
   'gone_from', from, 'gone_total', redis.call('LLEN', K.gonelog), 'gone', gone,
