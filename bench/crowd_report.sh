@@ -53,7 +53,7 @@ route_table=$(jq -rs '
   echo "| status polls/s: opening minute's peak second, busiest 10 s after | $(s .opening_peak_polls), $(s .after_peak_polls) |"
   echo "| slot held by a lapsed call (max, p99) | $(s .noshow_cost_max) s, $(s .noshow_cost_p99) s |"
   echo "| Redis used_memory: before, after the bulk issue, at the end | $(s .redis_before), $(s .redis_after_fill), $(s .redis_end) bytes ($(s '((.redis_after_fill - .redis_before) / .clients * 10 | round) / 10') bytes per ticket) |"
-  echo "| room | $( [ "$(s .v3_room)" = true ] && echo "v3 ({q:N}:called)" || echo "v2 (no {q:N}:called: calledThrough read as admitted_total; v3's rules judged all the same)") |"
+  echo "| room | $( [ "$(s .v3_room)" = true ] && echo "v3 ({q:N}:3:called)" || echo "v2 (no {q:N}:3:called: calledThrough read as admitted_total; v3's rules judged all the same)") |"
   echo
   echo "## Verdicts"
   echo
@@ -86,7 +86,7 @@ route_table=$(jq -rs '
   echo "## How it ran"
   echo
   echo "$settings. The opening at t = 0; calls from t = $(s .calls_from) s; the operator doubled the capacity at t = $(s .doubled_at) s; the run ended $(s .seconds) s after the opening."
-  echo "The instrument's only side channel: every 100 ms one MULTI/EXEC on Redis (GET {q:N}:called, HGETALL {q:N}:counts, ZCARD {q:N}:active and {q:N}:calls)."
+  echo "The instrument's only side channel: every 100 ms one MULTI/EXEC on Redis (GET {q:N}:3:called, HGETALL {q:N}:3:counts, ZCARD {q:N}:3:active and {q:N}:3:calls)."
   echo "Places are recomputed from the published seed (SHA-1 of \"seed:ticket\"), independently of the server."
   echo "The opening window runs from the opening to CROWD_OPENING_WINDOW s after the first call (callsFrom); \"after\" is the busiest 10 s from then on."
 } >"$out/CROWD.md"

@@ -18,7 +18,7 @@ namespace {
 concert::Response handle(const concert::Request& request, concert::Deps& deps) {
     std::int64_t concert_id = concert::concert_id_from_path(request.path);
     if (!concert::concert_exists(deps.db, concert_id)) throw concert::HttpError{404, "Concert not found"};
-    return concert::json_response(200, concert::room_facts_json(concert::queue_room_cached(deps.redis, concert_id)));
+    return concert::json_response(200, concert::room_facts_json(concert::queue_room(deps.redis, concert_id)));
 }
 
 }  // namespace

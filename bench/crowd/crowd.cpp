@@ -170,7 +170,7 @@ std::string Crowd::token_of(std::uint32_t i) const {
     if (room_epoch_ == 0) {
         concert::Config config = concert::config_from_env();
         concert::Redis redis(config);
-        concert::ReplyPtr r = redis.command({"GET", concert::room_prefix(o_.concert_id) + "epoch"});
+        concert::ReplyPtr r = redis.command({"GET", concert::room_state_prefix(o_.concert_id) + "epoch"});
         if (r->type == REDIS_REPLY_STRING) room_epoch_ = std::stoll(std::string(r->str, r->len));
     }
     return concert::sign_token({user_id(i), o_.concert_id, c.ticket, room_epoch_}, o_.token_secret);

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "crowd/http.hpp"
+#include "rules/queue.hpp"
 
 namespace crowd {
 
@@ -25,7 +26,7 @@ std::int64_t as_int(const redisReply* r) {
 
 }  // namespace
 
-RoomProbe::RoomProbe(std::int64_t concert_id) : prefix_("{q:" + std::to_string(concert_id) + "}:") {
+RoomProbe::RoomProbe(std::int64_t concert_id) : prefix_(concert::room_state_prefix(concert_id)) {
     const char* socket = std::getenv("CONCERT_REDIS_SOCKET");
     if (socket != nullptr && *socket != '\0') {
         ctx_ = redisConnectUnix(socket);

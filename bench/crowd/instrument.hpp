@@ -4,9 +4,9 @@
 // and the CPU each part of the stack used, from /proc.
 //
 // The room's sample is one MULTI/EXEC, so the slots it counts are one
-// moment's: GET {q:N}:called (places called so far), GET
-// {q:N}:admitted_total (what a v2 room has instead), HGETALL {q:N}:counts
-// (calls, claims, lapses, rejoins), ZCARD {q:N}:active + ZCARD {q:N}:calls
+// moment's: GET {q:N}:3:called (places called so far), GET
+// {q:N}:admitted_total (what a v2 room has instead), HGETALL {q:N}:3:counts
+// (calls, claims, lapses, rejoins), ZCARD {q:N}:3:active + ZCARD {q:N}:3:calls
 // (slots in use). Every read is O(1).
 
 #include <hiredis/hiredis.h>
@@ -24,7 +24,7 @@ struct RoomSample {
     std::int64_t called = 0;    // calledThrough (v2 room: admitted_total)
     std::int64_t calls = 0, claims = 0, lapses = 0, rejoins = 0;
     std::int64_t slots = 0;     // ACTIVE + called and not yet claimed
-    bool v3 = false;            // the room has {q:N}:called
+    bool v3 = false;            // the room has {q:N}:3:called
 };
 
 class RoomProbe {

@@ -146,6 +146,8 @@ std::string compact_user_id(const std::string& user_id) {
 
 std::string room_prefix(std::int64_t concert_id) { return "{q:" + std::to_string(concert_id) + "}:"; }
 
+std::string room_state_prefix(std::int64_t concert_id) { return room_prefix(concert_id) + "3:"; }
+
 void add_place(cJSON* out, const QueueView& view) {
     add_int(out, "concertId", view.concert_id);
     add_int(out, "queuePosition", view.position);

@@ -22,8 +22,11 @@ struct Ticket {
 };
 
 // "{q:<concertId>}:": the prefix (and Redis Cluster hash tag) of every key
-// of the concert's waiting room.
+// of the concert's waiting room; its settings and opening are right under
+// it, the v3 room's state under room_state_prefix(), "{q:<concertId>}:3:"
+// (so that a v2 room's keys, left by an upgrade, are never read).
 std::string room_prefix(std::int64_t concert_id);
+std::string room_state_prefix(std::int64_t concert_id);
 
 // How a room's Redis keys hold a user id: the 16 bytes of a UUID's text
 // (36 characters, any case), or the text itself when it is not a UUID.

@@ -119,7 +119,7 @@ ReplyPtr run(Redis& redis, const Script& script, std::int64_t concert_id, const 
     args.insert(args.end(), names.begin(), names.end());
     args.insert(args.end(), values.begin(), values.end());
     args.insert(args.end(), own.begin(), own.end());
-    return redis.eval(script, {room_prefix(concert_id) + "seq"}, args);
+    return redis.eval(script, {room_state_prefix(concert_id) + "seq"}, args);
 }
 
 QueueStatus status_from(const std::string& s) {
@@ -196,9 +196,12 @@ void refresh(Redis& redis, std::int64_t concert_id, RoomCopy& copy) {
         ReplyPtr reply = run(redis, view_script(), concert_id, {std::to_string(copy.gone_read), std::to_string(kGoneBatch)});
         Fields f(reply.get());
         std::int64_t total = f.num("gone_total");
-        if (total < copy.gone_read) {  // the log started again (Redis lost it): read it whole
+        // The room began again (Redis lost it: another epoch) or its log is
+        // shorter than what was read: read the new log whole.
+        if ((copy.fresh && f.num("epoch") != copy.view.epoch && copy.gone_read > 0) || total < copy.gone_read) {
             copy.gone.clear();
             copy.gone_read = 0;
+            copy.view.epoch = f.num("epoch");
             continue;
         }
         const redisReply* gone = f.at("gone");
@@ -219,8 +222,14 @@ void refresh(Redis& redis, std::int64_t concert_id, RoomCopy& copy) {
 RoomCopy& room_copy(Redis& redis, std::int64_t concert_id, std::int64_t epoch = 0) {
     static std::map<std::int64_t, RoomCopy> copies;
     RoomCopy& copy = copies[concert_id];
-    if (test_clock || !copy.fresh || std::chrono::steady_clock::now() - copy.read_at >= std::chrono::seconds(1) ||
-        (epoch != 0 && epoch != copy.view.epoch)) {
+    auto age = std::chrono::steady_clock::now() - copy.read_at;
+    // Read again when a second old; sooner (at most 5 times a second) for a
+    // ticket of a numbering the copy does not have, or once the opening has
+    // passed while the copy has no seed yet.
+    bool stale_epoch = epoch != 0 && epoch != copy.view.epoch;
+    bool opened_unseen = copy.fresh && copy.view.opens_ms > 0 && copy.view.seed.empty() && copy.now().now_ms >= copy.view.opens_ms;
+    if (test_clock || !copy.fresh || age >= std::chrono::seconds(1) ||
+        ((stale_epoch || opened_unseen) && age >= std::chrono::milliseconds(200))) {
         refresh(redis, concert_id, copy);
     }
     return copy;
@@ -363,8 +372,6 @@ RoomView queue_room(Redis& redis, std::int64_t concert_id) {
     return view_from(concert_id, Fields(reply.get()));
 }
 
-RoomView queue_room_cached(Redis& redis, std::int64_t concert_id) { return room_copy(redis, concert_id).now(); }
-
 std::vector<std::int64_t> queue_rooms(Redis& redis) {
     ReplyPtr reply = redis.command({"SMEMBERS", kRoomsKey});
     std::vector<std::int64_t> rooms;
@@ -388,7 +395,7 @@ void queue_keep(Redis& redis, std::int64_t concert_id) {
     if (opened && v.called < v.prequeue && !v.seed.empty()) {
         const DrawOrder& draw = draw_of(draws[concert_id], v);
         args[0] = std::to_string(v.called);
-        std::int64_t last = std::min(v.prequeue, v.called + 1000);
+        std::int64_t last = std::min(v.prequeue, v.called + 5000);
         for (std::int64_t p = v.called + 1; p <= last; ++p) args.push_back(std::to_string(draw.ticket_at(p)));
     }
     run(redis, advance_script(), concert_id, args);

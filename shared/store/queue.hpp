@@ -87,10 +87,6 @@ OpenOutcome queue_open_room(Redis& redis, std::int64_t concert_id, std::optional
 // The room's counters read now (operators, metrics, the keeper).
 RoomView queue_room(Redis& redis, std::int64_t concert_id);
 
-// The room's counters as this process keeps them: at most a second old
-// (room facts, which may be that old).
-RoomView queue_room_cached(Redis& redis, std::int64_t concert_id);
-
 // Every room that ever issued a ticket or was opened, ascending.
 std::vector<std::int64_t> queue_rooms(Redis& redis);
 

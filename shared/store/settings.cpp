@@ -111,7 +111,10 @@ void store_setting(Redis& redis, std::string_view name, std::string_view value,
 }
 
 void unset_room_setting(Redis& redis, std::string_view name, std::int64_t concert_id) {
-    redis.command({"HDEL", room_settings_key(concert_id), room_setting(name).name});
+    const SettingSpec& spec = room_setting(name);
+    // The global value applies again: it must hold with the room's others.
+    check_relations(redis, spec.name, load_settings(redis).at(spec.name), concert_id);
+    redis.command({"HDEL", room_settings_key(concert_id), spec.name});
 }
 
 }  // namespace concert

@@ -18,6 +18,7 @@
 #include "base/crypto.hpp"
 #include "base/text.hpp"
 #include "client.hpp"
+#include "rules/queue.hpp"
 #include "rules/token.hpp"
 #include "store/settings.hpp"
 
@@ -770,7 +771,7 @@ TEST(Rooms, ARoomWithNoTicketsOpensAtOnceWithNow) {
 TEST(Rooms, PollAfterSecondsBoundsHoldAtTheHeadMiddleAndEndOfA100000TicketRoom) {
     long a = room("Crowd");
     room_setting(a, "queue.paused", 1);
-    std::string seq = "{q:" + std::to_string(a) + "}:seq";
+    std::string seq = concert::room_state_prefix(a) + "seq";
     auto crowd = [&](int n) {  // n more tickets: a waiting ticket is only its number (and its user's entry)
         itest::redis().command({"INCRBY", seq, std::to_string(n)});
     };

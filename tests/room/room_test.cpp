@@ -367,3 +367,28 @@ TEST(Room, AWaitingPollCostsRedisNothing) {
     // passed meanwhile) one more.
     CHECK(commands_processed() - before <= 2);
 }
+
+// Redis lost the room (a restart from an old copy, a failover): the room
+// begins again with another epoch, and what this process had followed of
+// the old room's leavers must not end the new room's tickets.
+TEST(Room, AfterTheRoomBeganAgainTheOldLeaversNoLongerCount) {
+    Room room;
+    room.set("queue.capacity", 1);
+    for (int u = 1; u <= 3; ++u) room.issue(u);
+    room.leave(3);
+    CHECK(room.status(3).status == QueueStatus::Expired);  // this process follows the leave
+    concert::ReplyPtr keys = redis().command({"KEYS", concert::room_state_prefix(room.id) + "*"});
+    for (std::size_t i = 0; i < keys->elements; ++i) redis().command({"DEL", keys->element[i]->str});
+    room.pass_seconds(1);
+    // Before this process looks again, the new room has a leaver of its own
+    // (another process's): its log is as long as what was read of the old.
+    std::string state = concert::room_state_prefix(room.id);
+    redis().command({"SET", state + "epoch", std::to_string(room.now)});
+    redis().command({"RPUSH", state + "gonelog", "99"});
+    for (int u = 11; u <= 13; ++u) room.issue(u);  // tickets 1..3 again, other people
+    concert::QueueView third = room.status(13);
+    LONGS_EQUAL(3, third.ticket);
+    CHECK(third.status == QueueStatus::Waiting);
+    LONGS_EQUAL(2, third.position);
+    CHECK(room.status(3).status == QueueStatus::Expired);  // the old token: not its place any more
+}

@@ -89,7 +89,15 @@ int main() {
                     rooms = concert::queue_rooms(redis);
                     rooms_read = started;
                 }
-                for (std::int64_t room : rooms) concert::queue_keep(redis, room);
+                for (std::int64_t room : rooms) {
+                    try {  // one room's failure never stops the others
+                        concert::queue_keep(redis, room);
+                    } catch (const concert::Unavailable&) {
+                        throw;
+                    } catch (const std::exception& e) {
+                        concert::log_line("keeper: room " + std::to_string(room) + ": " + e.what());
+                    }
+                }
             }
             redis.end_request();
         } catch (const std::exception& e) {

@@ -2,8 +2,10 @@
 -- (store/queue.hpp has the design; each script is this file followed by
 -- its own, loaded as one script at build time.)
 --
--- KEYS[1] is the room's "{q:N}:seq"; every other key of the room is named
+-- KEYS[1] is the room's "{q:N}:3:seq"; every other key of the room is named
 -- from it here and shares its hash tag, so a room is one Redis Cluster slot.
+-- The v3 room's state lives under "{q:N}:3:" (a v2 room's keys, left by an
+-- upgrade, are never read); its settings and opening keep their names.
 -- ARGV[1]: the clock in Unix ms, or '' for Redis's own (TIME); tests pass
 -- one so that they control time. ARGV[2]: k, the number of settings; then k
 -- setting names and k values (the global values as the caller last read
@@ -13,11 +15,12 @@
 -- Every script answers a flat list of names and values, read by name.
 
 local P = string.sub(KEYS[1], 1, -4)
+local ROOM = string.sub(P, 1, -3)
 local K = {
   seq = P .. 'seq',            -- tickets issued (INCR): ticket numbers 1, 2, 3...
   epoch = P .. 'epoch',        -- ms when this numbering began (its first ticket): tokens carry it
-  settings = P .. 'settings',  -- HASH the room's own queue.* settings
-  opening = P .. 'opening',    -- HASH opens_ms, seed, commitment, last (pre-queue size), calls_from
+  settings = ROOM .. 'settings',  -- HASH the room's own queue.* settings ({q:N}:settings)
+  opening = ROOM .. 'opening',    -- HASH opens_ms, seed, commitment, last (pre-queue size), calls_from
   called = P .. 'called',      -- places called so far (calledThrough)
   calls = P .. 'calls',        -- ZSET ticket -> ms of its call, not claimed yet
   again = P .. 'again',        -- SET tickets called a second time (rejoiners)
@@ -201,7 +204,8 @@ end
 -- 'drawn' lists the tickets of places base+1, base+2, ...; calling stops at
 -- a pre-queue place it does not list. A place whose ticket is gone is
 -- passed over (counted as called through). Each part does at most 1000
--- steps, so no call holds Redis long; the next call goes on.
+-- steps (places: 10,000, most of them passed over at the cost of a GETBIT),
+-- so no call holds Redis long; the next call goes on.
 local function advance(base, drawn)
   for _, t in ipairs(redis.call('ZRANGEBYSCORE', K.active, '-inf', now, 'LIMIT', 0, 1000)) do end_ticket(t) end
   for _, t in ipairs(redis.call('ZRANGEBYSCORE', K.seen, '-inf', now - idle_ms, 'LIMIT', 0, 1000)) do end_ticket(t) end
@@ -219,7 +223,7 @@ local function advance(base, drawn)
       free = free - 1
     end
     local steps = 0
-    while free > 0 and steps < 1000 do
+    while free > 0 and steps < 10000 do
       local place, t = k + 1, nil
       if place <= prequeue then
         if base == nil or drawn == nil or place <= base then break end
