@@ -223,13 +223,15 @@ RoomCopy& room_copy(Redis& redis, std::int64_t concert_id, std::int64_t epoch = 
     static std::map<std::int64_t, RoomCopy> copies;
     RoomCopy& copy = copies[concert_id];
     auto age = std::chrono::steady_clock::now() - copy.read_at;
-    // Read again when a second old; sooner (at most 5 times a second) for a
-    // ticket of a numbering the copy does not have, or once the opening has
-    // passed while the copy has no seed yet.
-    bool stale_epoch = epoch != 0 && epoch != copy.view.epoch;
+    // Read again when a second old; at once for a ticket of a numbering
+    // newer than the copy's (the room began again: the copy is of the old
+    // one; a token older than the copy's numbering needs no new copy, Redis
+    // answers it); at most 5 times a second once the opening has passed
+    // while the copy has no seed yet.
+    bool newer_epoch = epoch > copy.view.epoch;
     bool opened_unseen = copy.fresh && copy.view.opens_ms > 0 && copy.view.seed.empty() && copy.now().now_ms >= copy.view.opens_ms;
-    if (test_clock || !copy.fresh || age >= std::chrono::seconds(1) ||
-        ((stale_epoch || opened_unseen) && age >= std::chrono::milliseconds(200))) {
+    if (test_clock || !copy.fresh || age >= std::chrono::seconds(1) || newer_epoch ||
+        (opened_unseen && age >= std::chrono::milliseconds(200))) {
         refresh(redis, concert_id, copy);
     }
     return copy;
