@@ -34,6 +34,7 @@
 #include "rules/token.hpp"
 #include "store/queue.hpp"
 #include "store/redis.hpp"
+#include "processes.hpp"
 
 namespace {
 
@@ -61,33 +62,21 @@ int fill(long long concert_id, long long n, int procs, long long sample, const s
     }
     long long every = sample > 0 ? std::max(1LL, n / sample) : 0;
     auto started = std::chrono::steady_clock::now();
-    std::vector<pid_t> children;
-    for (int p = 0; p < procs; ++p) {
-        pid_t pid = fork();
-        if (pid < 0) return 1;
-        if (pid == 0) {
-            concert::Redis redis(config);
-            std::ofstream lines(out + "." + std::to_string(p));
-            for (long long i = p; i < n; i += procs) {
-                std::string user = user_of(i + 1);
-                concert::QueueView view = concert::queue_issue(redis, concert_id, user);
-                if (every > 0 && view.ticket % every == 0) {
-                    lines << user << ' '
-                          << concert::sign_token({user, concert_id, view.ticket, view.epoch}, config.token_secret)
-                          << '\n';
-                }
+    bool ok = bench::in_processes(procs, [&](int p) {
+        concert::Redis redis(config);
+        std::ofstream lines(out + "." + std::to_string(p));
+        for (long long i = p; i < n; i += procs) {
+            std::string user = user_of(i + 1);
+            concert::QueueView view = concert::queue_issue(redis, concert_id, user);
+            if (every > 0 && view.ticket % every == 0) {
+                lines << user << ' '
+                      << concert::sign_token({user, concert_id, view.ticket, view.epoch}, config.token_secret)
+                      << '\n';
             }
-            lines.close();  // _Exit flushes nothing
-            std::_Exit(lines ? 0 : 1);
         }
-        children.push_back(pid);
-    }
-    bool ok = true;
-    for (pid_t pid : children) {
-        int status = 0;
-        waitpid(pid, &status, 0);
-        ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    }
+        lines.close();  // _Exit flushes nothing
+        return lines ? 0 : 1;
+    });
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::ofstream all(out);
     long long tokens = 0;

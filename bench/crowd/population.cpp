@@ -13,6 +13,7 @@
 #include "base/config.hpp"
 #include "crowd/http.hpp"
 #include "crowd/wheel.hpp"
+#include "processes.hpp"
 #include "store/queue.hpp"
 #include "store/redis.hpp"
 
@@ -85,28 +86,15 @@ void issue_share(Client* clients, std::uint32_t first, std::uint32_t to, int pro
 }  // namespace
 
 void bulk_issue(Client* clients, std::uint32_t from, std::uint32_t to, std::int64_t concert_id, int procs, double epoch) {
-    std::vector<pid_t> children;
-    for (int p = 0; p < procs; ++p) {
-        pid_t pid = fork();
-        if (pid < 0) throw std::runtime_error("fork failed");
-        if (pid == 0) {
-            int rc = 0;
-            try {
-                issue_share(clients, from + static_cast<std::uint32_t>(p), to, procs, concert_id, epoch);
-            } catch (const std::exception& e) {
-                std::fprintf(stderr, "crowd: bulk issue: %s\n", e.what());
-                rc = 1;
-            }
-            std::_Exit(rc);
+    bool ok = bench::in_processes(procs, [&](int p) {
+        try {
+            issue_share(clients, from + static_cast<std::uint32_t>(p), to, procs, concert_id, epoch);
+            return 0;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "crowd: bulk issue: %s\n", e.what());
+            return 1;
         }
-        children.push_back(pid);
-    }
-    bool ok = true;
-    for (pid_t pid : children) {
-        int status = 0;
-        waitpid(pid, &status, 0);
-        ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    }
+    });
     if (!ok) throw std::runtime_error("a bulk issue process failed");
 }
 

@@ -106,8 +106,8 @@ QueueView settled_answer(const RoomView& room, std::int64_t ticket, QueueStatus 
 
 // The answer for a WAITING ticket at 'place' in the calling order, with
 // 'ahead' rejoiners in front of it: its position, the wait at the room's
-// recent pace (at its fastest, capacity calls a second, while no pace is
-// known), and when to ask again — a tenth of the wait, at most
+// recent pace (while no pace is known, at the fastest the room is planned
+// for: every slot turning over within queue.claim_seconds), and when to ask again — a tenth of the wait, at most
 // queue.max_poll_seconds, made up to a quarter shorter by 'jitter' (0..1)
 // so that clients who asked together come back apart.
 QueueView waiting_answer(const RoomView& room, std::int64_t ticket, std::int64_t place, double jitter);

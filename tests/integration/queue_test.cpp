@@ -314,6 +314,7 @@ TEST(Queue, AWaitingTokenThatLeftOrWasResetIsExpiredWithinASecond) {
 TEST(Queue, AClientThatFollowsPollAfterSecondsIsNeverExpiredAsIdle) {
     set("queue.capacity", 1);
     set("queue.idle_seconds", 3);
+    set("queue.claim_seconds", 3);  // no pace yet: the fastest is a call every 3 s
     Place a = take(itest::new_user());
     Place follower = take(itest::new_user());
     LONGS_EQUAL(1, a.poll);  // max(1, 3 / 3)
@@ -789,6 +790,6 @@ TEST(Rooms, PollAfterSecondsBoundsHoldAtTheHeadMiddleAndEndOfA100000TicketRoom) 
         CHECK(place.poll <= std::max(1L, place.wait / 10));
     }
     LONGS_EQUAL(1, status(head.token).poll);
-    Place last = status(end.token);  // no pace yet: the fastest (100 a second) gives 1001 s
-    CHECK(last.poll >= 75 && last.poll <= 100);
+    Place last = status(end.token);  // no pace yet: the fastest (100 per 30 s) gives 30,001 s
+    CHECK(last.poll >= 900 && last.poll <= 1200);
 }

@@ -49,12 +49,12 @@ TEST(QueueAnswers, TheWaitIsAtTheLastMinutesPaceOfPlaces) {
     LONGS_EQUAL(50000, concert::waiting_answer(r, 101000, 101000, 0).wait_seconds);
 }
 
-TEST(QueueAnswers, WithNoPaceKnownTheEstimateIsTheFastestTheRoomCouldCall) {
+TEST(QueueAnswers, WithNoPaceKnownTheEstimateIsTheFastestTheRoomIsPlannedFor) {
     concert::RoomView r = moving_room();
-    r.mark_ms = 0;  // no history yet: capacity (100) calls a second
-    LONGS_EQUAL(10, concert::waiting_answer(r, 2000, 2000, 0).wait_seconds);
+    r.mark_ms = 0;  // no history yet: every slot (100) turning over in claim_seconds (30)
+    LONGS_EQUAL(300, concert::waiting_answer(r, 2000, 2000, 0).wait_seconds);
     r.mark_ms = kNow - 3000;  // under 5 s of history: not a pace yet
-    LONGS_EQUAL(10, concert::waiting_answer(r, 2000, 2000, 0).wait_seconds);
+    LONGS_EQUAL(300, concert::waiting_answer(r, 2000, 2000, 0).wait_seconds);
 }
 
 // Right after an opening the minute's oldest mark is from before calling
