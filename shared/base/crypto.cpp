@@ -1,5 +1,6 @@
 #include "base/crypto.hpp"
 
+#include <memory>
 #include <stdexcept>
 
 #include <openssl/core_names.h>
@@ -69,6 +70,19 @@ std::string sha1(std::string_view data) {
     unsigned char digest[SHA_DIGEST_LENGTH];
     SHA1(bytes_of(data), data.size(), digest);
     return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+}
+
+// One digest context per thread and the algorithm fetched once: OpenSSL 3's
+// one-shot SHA1() looks the algorithm up on every call, most of the cost of
+// hashing a short text (a draw hashes a million).
+void sha1_into(std::string_view data, unsigned char out[20]) {
+    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    static thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    unsigned int len = 0;
+    if (md == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) {
+        SHA1(bytes_of(data), data.size(), out);
+    }
 }
 
 std::string hmac_sha256(std::string_view data, std::string_view key) {

@@ -11,6 +11,7 @@ namespace concert {
 
 std::string sha256(std::string_view data);  // 32 bytes
 std::string sha1(std::string_view data);    // 20 bytes
+void sha1_into(std::string_view data, unsigned char out[20]);  // the same, no allocation
 
 // HMAC-SHA256 of 'data' under 'key' (32 bytes). Throws std::runtime_error if
 // OpenSSL fails.
