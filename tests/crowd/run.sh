@@ -36,9 +36,13 @@ if [ -z "$summary" ]; then
   echo "crowd: 0 passed, 1 failed"
   exit 1
 fi
-jq -r '.checks[] | "\(.verdict) \(.name): \(.measured) (limit \(.limit))"' <<<"$summary"
-passed=$(jq '[.checks[] | select(.verdict == "PASS")] | length' <<<"$summary")
-failed=$(jq '[.checks[] | select(.verdict == "FAIL")] | length' <<<"$summary")
+# The rules are tests; the goals (rates against a capacity measured on this
+# noisy machine beside the test stack) are reported, not counted: make
+# crowd judges them (docs/TESTING.md).
+jq -r '.checks[] | select(.rule == true) | "\(.verdict) \(.name): \(.measured) (limit \(.limit))"' <<<"$summary"
+jq -r '.checks[] | select(.rule != true) | "goal, not counted here: \(.verdict) \(.name): \(.measured) (limit \(.limit))"' <<<"$summary"
+passed=$(jq '[.checks[] | select(.rule == true and .verdict == "PASS")] | length' <<<"$summary")
+failed=$(jq '[.checks[] | select(.rule == true and .verdict == "FAIL")] | length' <<<"$summary")
 # concertctl check after the crowd, and the run's own exit.
 if grep -q 'concertctl check ok: true' "$work/run.txt"; then
   echo "PASS concertctl check after the crowd"; passed=$((passed + 1))

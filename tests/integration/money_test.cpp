@@ -389,11 +389,11 @@ TEST(Money, AClaimLeftByADeadWorkerLapsesAndALiveOneRefuses) {
     LONGS_EQUAL(200, charge(c, 1000).status);
     std::string ticket = itest::ticket_of(c.token);
     // A payment in flight elsewhere (its claim still runs) holds the ticket.
-    itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '{q:" + std::to_string(concert) + "}:paying' " + ticket +
+    itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '" + concert::room_state_prefix(concert) + "paying' " + ticket +
                  " '99999999999999 someone-else -' >/dev/null");
     STRCMP_EQUAL("", itest::error_problem(pay(c, reservation), 409, "Payment already in progress").c_str());
     // Its worker died: once the claim's time has passed, the ticket pays.
-    itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '{q:" + std::to_string(concert) + "}:paying' " + ticket +
+    itest::shell("redis-cli -p " + std::to_string(itest::redis_port()) + " HSET '" + concert::room_state_prefix(concert) + "paying' " + ticket +
                  " '1 someone-else -' >/dev/null");
     LONGS_EQUAL(200, pay(c, reservation).status);
     LONGS_EQUAL(0, balance_of(c));
